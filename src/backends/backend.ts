@@ -1,0 +1,71 @@
+/** Why a chain stopped: the model's end-of-sequence token, a stop string, or the token limit. */
+export type FinishReason = "eos" | "stop" | "length";
+
+/** One sampled reasoning chain, as every backend returns it. */
+export interface SampledChain {
+  /** The generated text, without the prompt and without the stop string that ended it. */
+  text: string;
+  /** Generated tokens (for the replay backend: characters / 4, an estimate, flagged in `warnings`). */
+  tokens: number;
+  finishReason: FinishReason;
+  /** Sum of the log-probabilities of the sampled tokens under the unmodified model distribution. */
+  logprob: number;
+  /** The chain's index among the problem's chains; with the seed it fixes the chain's random stream. */
+  index: number;
+}
+
+/** What one `sampleChains` call cost. */
+export interface SampleUsage {
+  promptTokens: number;
+  generatedTokens: number;
+  /** Wall time of the sampling itself (model loading excluded). */
+  wallMs: number;
+}
+
+/**
+ * Forced continuations for calculator-assisted decoding: after each sampled token the backend calls
+ * `onText` with the chain's text so far; a returned string is appended to the chain as if the model had
+ * written it (tokenized and fed in lockstep), then sampling goes on.
+ */
+export type ForceHook = (chainText: string, chainIndex: number) => string | undefined;
+
+/** One request: `count` chains for one prompt. */
+export interface SampleRequest {
+  prompt: string;
+  count: number;
+  maxTokens: number;
+  /** `<= 0` means greedy. */
+  temperature: number;
+  /** `<= 0` means no top-k filter. */
+  topK: number;
+  /** `>= 1` means no top-p filter. */
+  topP: number;
+  seed: number;
+  /** Index of the first chain (chains are numbered firstIndex .. firstIndex + count - 1). Default 0. */
+  firstIndex?: number;
+  /** Strings that end a chain (the chain's text stops before them). */
+  stop: readonly string[];
+  signal?: AbortSignal;
+  force?: ForceHook;
+  /** Replay backend only: which recorded problem to serve (its id). */
+  problemId?: string;
+}
+
+export interface SampleResult {
+  chains: SampledChain[];
+  usage: SampleUsage;
+  /** Settings the backend could not honour, said out loud rather than dropped. */
+  warnings: string[];
+}
+
+/**
+ * What `run/` sees of a model: one call that turns a prompt into `count` sampled chains.
+ * Backends: `onnx` (the batched ONNX sampler) and `replay` (recorded chains from a JSONL file).
+ */
+export interface Backend {
+  readonly name: string;
+  /** Whether the backend formats prompts itself (replay ignores the prompt and serves by problem id). */
+  readonly needsPrompt: boolean;
+  sampleChains(request: SampleRequest): Promise<SampleResult>;
+  close(): Promise<void>;
+}

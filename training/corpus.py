@@ -1,0 +1,402 @@
+"""Synthetic multi-step arithmetic word problems with GSM8K-style worked chains.
+
+Every problem is built from its numbers first, then its text, so the answer and every step are exact
+by construction. A chain has one step per line, every calculation carries a calculator annotation
+(`30/3 = <<30/3=10>>10`), and the last line is `#### <answer>`.
+
+Families: apple sharing (English and Chinese), shopping and change, sharing after giving away, rates,
+ages, percentages; plus bare arithmetic drills (the skill a small model learns last). Levels 1..3
+(easy, medium, hard) use the same families with more steps and larger numbers.
+"""
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+EN_NAMES = ["Tom", "Anna", "Ben", "Lily", "Sam", "Mia", "Jack", "Emma", "Leo", "Zoe", "Max", "Ivy",
+            "Noah", "Ella", "Omar", "Ruth", "Ali", "Nina", "Paul", "Rosa", "Ken", "Maya", "Dan", "Sara"]
+ZH_DADS = ["大明", "建国", "志强", "国庆", "海涛", "文军", "小刚", "立新"]
+EN_DADS = ["David", "Mark", "Peter", "John", "Frank", "Henry", "Carl", "Victor"]
+FRUIT_EN = ["apples", "pears", "oranges", "peaches", "plums", "mangoes", "lemons", "kiwis"]
+FRUIT_ZH = ["苹果", "梨", "橘子", "桃子", "李子", "芒果", "柠檬", "猕猴桃"]
+ITEMS = [("pen", "pens"), ("book", "books"), ("cup", "cups"), ("toy car", "toy cars"),
+         ("notebook", "notebooks"), ("ball", "balls"), ("shirt", "shirts"), ("hat", "hats"),
+         ("box of tea", "boxes of tea"), ("candle", "candles")]
+THINGS = ["stickers", "marbles", "cookies", "cards", "stamps", "beads", "shells", "coins"]
+JOBS = ["washing cars", "tutoring", "babysitting", "walking dogs", "painting fences", "baking bread"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    family: str
+    level: int
+    lang: str
+    question: str
+    chain: str  # worked solution, ending with "#### n"
+    answer: int
+
+
+def fmt(x: int) -> str:
+    return str(x)
+
+
+class Steps:
+    """Accumulates annotated steps: `text a op b = <<a op b=c>>c rest`."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def calc(self, expr: str, value: int, before: str, after: str = "", unit_prefix: str = "") -> int:
+        self.lines.append(f"{before}{expr} = {unit_prefix}<<{expr}={value}>>{value}{after}")
+        return value
+
+    def done(self, answer: int) -> str:
+        return "\n".join(self.lines + [f"#### {answer}"])
+
+
+# ---------------------------------------------------------------- apple sharing (en / zh)
+
+def apple_numbers(rng: random.Random, level: int):
+    """total = younger * (ratio + 1); parents take p; of the rest the younger gets d more than the older."""
+    ranges = {1: (3, 12, [2]), 2: (5, 30, [2, 3]), 3: (10, 90, [2, 3, 4])}
+    lo, hi, ratios = ranges[level]
+    for _ in range(1000):
+        ratio = rng.choice(ratios)
+        younger = rng.randint(lo, hi)
+        total = younger * (ratio + 1)
+        older = younger * ratio
+        parents = rng.randint(1, max(2, total // 6))
+        rest = total - parents
+        diff = rng.randint(1, max(2, rest // 8))
+        if (rest - diff) % 2:
+            continue
+        older_new = (rest - diff) // 2
+        younger_new = older_new + diff
+        give = younger_new - younger
+        if give > 0 and older_new > 0 and older - older_new >= give:
+            return dict(ratio=ratio, younger=younger, total=total, older=older, parents=parents, rest=rest,
+                        diff=diff, older_new=older_new, younger_new=younger_new, give=give)
+    raise RuntimeError("no apple numbers")
+
+
+RATIO_EN = {2: "twice", 3: "three times", 4: "four times"}
+
+
+def apple_chain_en(n, fruit: str) -> str:
+    s = Steps()
+    r = n["ratio"]
+    s.calc(f"{n['total']}/{r + 1}", n["younger"], "The younger took ", f" {fruit}.")
+    s.calc(f"{n['younger']}*{r}", n["older"], "The older took ", f" {fruit}.")
+    s.calc(f"{n['total']}-{n['parents']}", n["rest"], "After the parents, ", f" {fruit} are left.")
+    s.calc(f"({n['rest']}-{n['diff']})/2", n["older_new"], "The older keeps ", f" {fruit}.")
+    s.calc(f"{n['older_new']}+{n['diff']}", n["younger_new"], "The younger gets ", f" {fruit}.")
+    s.calc(f"{n['younger_new']}-{n['younger']}", n["give"], "The older gives the younger ", f" {fruit}.")
+    return s.done(n["give"])
+
+
+def apple_chain_zh(n, fruit: str) -> str:
+    s = Steps()
+    r = n["ratio"]
+    s.calc(f"{n['total']}/{r + 1}", n["younger"], "老二分得", f"个{fruit}。")
+    s.calc(f"{n['younger']}*{r}", n["older"], "老大分得", f"个{fruit}。")
+    s.calc(f"{n['total']}-{n['parents']}", n["rest"], "给爸爸妈妈后还剩", f"个{fruit}。")
+    s.calc(f"({n['rest']}-{n['diff']})/2", n["older_new"], "老大应该有", f"个{fruit}。")
+    s.calc(f"{n['older_new']}+{n['diff']}", n["younger_new"], "老二应该有", f"个{fruit}。")
+    s.calc(f"{n['younger_new']}-{n['younger']}", n["give"], "所以老大还需要给老二", f"个{fruit}。")
+    return s.done(n["give"])
+
+
+ZH_RATIO = {2: "2倍", 3: "3倍", 4: "4倍"}
+
+
+def apple_question_zh(rng: random.Random, n, fruit: str) -> str:
+    dad = rng.choice(ZH_DADS)
+    t, p, d, ratio = n["total"], n["parents"], n["diff"], ZH_RATIO[n["ratio"]]
+    templates = [
+        # the reference puzzle's own wording, with other numbers, names and fruit
+        f"爸爸{dad}出差回来买了 {t}个{fruit},两个孩子 (老大和老二已分配了 {t}个{fruit},{dad}没有参与分配的过程,"
+        f"老大分得的{fruit}是老二的{ratio}。老二觉得不公平,于是向{dad}告状。{dad}觉得老大有些自私,不仅没爸爸和妈妈分配,"
+        f"还不照顾老二,给自己多分配了很多{fruit}。于是,{dad}决定老大一个小小的惩罚,并明确设置了分配规则,要求:"
+        f"给爸爸和妈妈一共分{p}个,然后在剩下的{fruit}中,老二分得的{fruit}要比老大多{d}个。"
+        f"请问在第分配的基础上,老大还需要给老二多少个{fruit},才能达到{dad}的要求?",
+        f"爸爸买了{t}个{fruit}。老大和老二分了这些{fruit},老大分得的是老二的{ratio}。爸爸要求:先给爸爸和妈妈一共{p}个,"
+        f"剩下的{fruit}中老二要比老大多{d}个。老大还需要给老二多少个{fruit}?",
+        f"{dad}带回{t}个{fruit},老大拿的{fruit}是老二的{ratio}。后来规定给父母共{p}个,其余的{fruit}里老二比老大多{d}个。"
+        f"请问老大要再给老二几个{fruit}?",
+    ]
+    return rng.choice(templates)
+
+
+def apple_question_en(rng: random.Random, n, fruit: str) -> str:
+    dad = rng.choice(EN_DADS)
+    t, p, d, ratio = n["total"], n["parents"], n["diff"], RATIO_EN[n["ratio"]]
+    templates = [
+        f"{dad} came back from a trip with {t} {fruit}. His two children shared them without him: the older child "
+        f"took {ratio} as many as the younger. The younger child complained, so {dad} set a rule: first give "
+        f"{p} {fruit} in all to the parents, then of the rest the younger child gets {d} more than the older. "
+        f"Starting from the first split, how many {fruit} must the older child give the younger?",
+        f"Dad bought {t} {fruit}. The older child took {ratio} as many as the younger child. Dad then said the "
+        f"parents get {p} {fruit}, and of the rest the younger gets {d} more than the older. How many {fruit} "
+        f"must the older child hand over to the younger?",
+        f"There are {t} {fruit}. The older of two kids has {ratio} as many as the younger. The parents must get "
+        f"{p}, and from the remaining {fruit} the younger kid should get {d} more than the older kid. How many "
+        f"{fruit} does the older kid need to give the younger kid?",
+    ]
+    return rng.choice(templates)
+
+
+def apples(rng: random.Random, level: int, lang: str) -> Problem:
+    n = apple_numbers(rng, level)
+    i = rng.randrange(len(FRUIT_EN))
+    if lang == "zh":
+        q, c = apple_question_zh(rng, n, FRUIT_ZH[i]), apple_chain_zh(n, FRUIT_ZH[i])
+    else:
+        q, c = apple_question_en(rng, n, FRUIT_EN[i]), apple_chain_en(n, FRUIT_EN[i])
+    return Problem("apples", level, lang, q, c, n["give"])
+
+
+# ---------------------------------------------------------------- shopping and change
+
+def shopping(rng: random.Random, level: int) -> Problem:
+    name = rng.choice(EN_NAMES)
+    s = Steps()
+    kinds = {1: 1, 2: 2, 3: 3}[level]
+    price_hi = {1: 9, 2: 15, 3: 25}[level]
+    count_hi = {1: 6, 2: 8, 3: 12}[level]
+    picks = rng.sample(ITEMS, kinds)
+    parts, costs = [], []
+    for singular, plural in picks:
+        count, price = rng.randint(2, count_hi), rng.randint(2, price_hi)
+        parts.append(f"{count} {plural} for ${price} each")
+        costs.append(s.calc(f"{count}*{price}", count * price, f"The {plural} cost ", " dollars.", "$"))
+    total = costs[0]
+    if kinds > 1:
+        expr = "+".join(map(str, costs))
+        total = s.calc(expr, sum(costs), "In all that is ", " dollars.", "$")
+    bill = ((total // 10) + 1 + rng.randint(0, 2 if level > 1 else 0)) * 10
+    if level == 1 and bill > 100:
+        bill = ((total // 10) + 1) * 10
+    q = f"{name} buys " + ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1] + "."
+    if level == 3 and rng.random() < 0.7:
+        coupon = rng.randint(2, max(3, total // 5))
+        total = s.calc(f"{total}-{coupon}", total - coupon, "With the coupon it costs ", " dollars.", "$")
+        q += f" A coupon takes ${coupon} off the total."
+    change = s.calc(f"{bill}-{total}", bill - total, f"{name} gets ", " dollars in change.", "$")
+    q += f" {name} pays with ${bill}. How much change does {name} get?"
+    return Problem("shopping", level, "en", q, s.done(change), change)
+
+
+# ---------------------------------------------------------------- sharing after giving some away
+
+def sharing(rng: random.Random, level: int) -> Problem:
+    name, friend = rng.sample(EN_NAMES, 2)
+    thing = rng.choice(THINGS)
+    s = Steps()
+    k = rng.randint(2, {1: 5, 2: 6, 3: 9}[level])
+    each = rng.randint(2, {1: 9, 2: 15, 3: 30}[level])
+    shared = k * each
+    if level == 1:
+        gave = rng.randint(1, 20)
+        start = shared + gave
+        q = (f"{name} has {start} {thing}. {name} gives {gave} to {friend} and shares the rest equally among "
+             f"{k} friends. How many {thing} does each friend get?")
+        s.calc(f"{start}-{gave}", shared, f"After giving some away, {name} has ", f" {thing}.")
+    elif level == 2:
+        gave = rng.randint(1, 30)
+        bought = rng.randint(2, 30)
+        start = shared + gave - bought
+        if start <= gave:
+            start, bought = shared + gave, 0
+        if bought:
+            q = (f"{name} has {start} {thing} and buys {bought} more. Then {name} gives {gave} to {friend} and "
+                 f"shares the rest equally among {k} friends. How many {thing} does each friend get?")
+            have = s.calc(f"{start}+{bought}", start + bought, f"{name} has ", f" {thing}.")
+            s.calc(f"{have}-{gave}", shared, "After giving some away, there are ", f" {thing}.")
+        else:
+            q = (f"{name} has {start} {thing}. {name} gives {gave} to {friend} and shares the rest equally "
+                 f"among {k} friends. How many {thing} does each friend get?")
+            s.calc(f"{start}-{gave}", shared, f"After giving some away, {name} has ", f" {thing}.")
+    else:
+        boxes = rng.randint(2, 9)
+        per_box = rng.randint(5, 40)
+        have = boxes * per_box
+        gave_frac = rng.choice([2, 4, 5])
+        if have % gave_frac:
+            have += gave_frac - have % gave_frac
+            per_box = None
+        gave = have // gave_frac
+        left = have - gave
+        extra = rng.randint(0, k - 1)
+        left_total = left
+        if (left_total - extra) % k:
+            extra = (left_total) % k
+        shared = left_total - extra
+        each = shared // k
+        if per_box is None or each <= 0:
+            return sharing(rng, 2)
+        frac_text = {2: "half", 4: "a quarter", 5: "a fifth"}[gave_frac]
+        q = (f"{name} has {boxes} boxes of {thing} with {per_box} in each box. {name} gives {frac_text} of them "
+             f"to {friend}, keeps {extra}, and shares the rest equally among {k} friends. How many {thing} does "
+             f"each friend get?")
+        s.calc(f"{boxes}*{per_box}", have, f"{name} has ", f" {thing}.")
+        s.calc(f"{have}/{gave_frac}", gave, f"{name} gives away ", f" {thing}.")
+        s.calc(f"{have}-{gave}", left, "That leaves ", f" {thing}.")
+        s.calc(f"{left}-{extra}", shared, "After keeping some, ", f" {thing} are shared.")
+    answer = s.calc(f"{shared}/{k}", each, "Each friend gets ", f" {thing}.")
+    return Problem("sharing", level, "en", q, s.done(answer), answer)
+
+
+# ---------------------------------------------------------------- rates (earnings)
+
+def rates(rng: random.Random, level: int) -> Problem:
+    name = rng.choice(EN_NAMES)
+    job = rng.choice(JOBS)
+    s = Steps()
+    wage = rng.randint(2, {1: 12, 2: 20, 3: 30}[level])
+    hours = rng.randint(2, {1: 6, 2: 8, 3: 10}[level])
+    if level == 1:
+        q = f"{name} earns ${wage} an hour {job}. {name} works {hours} hours. How much does {name} earn?"
+        answer = s.calc(f"{wage}*{hours}", wage * hours, f"{name} earns ", " dollars.", "$")
+        if rng.random() < 0.5:
+            spent = rng.randint(1, wage * hours - 1)
+            q = (f"{name} earns ${wage} an hour {job} and works {hours} hours. Then {name} spends ${spent}. "
+                 f"How much money does {name} have left?")
+            answer = s.calc(f"{answer}-{spent}", answer - spent, f"{name} has ", " dollars left.", "$")
+        return Problem("rates", level, "en", q, s.done(answer), answer)
+    days = rng.randint(2, {2: 6, 3: 7}[level])
+    daily = s.calc(f"{wage}*{hours}", wage * hours, f"Each day {name} earns ", " dollars.", "$")
+    total = s.calc(f"{daily}*{days}", daily * days, f"In {days} days {name} earns ", " dollars.", "$")
+    q = f"{name} earns ${wage} an hour {job}, {hours} hours a day, for {days} days."
+    if level == 3:
+        bonus = rng.randint(5, 60)
+        total = s.calc(f"{total}+{bonus}", total + bonus, "With the bonus that is ", " dollars.", "$")
+        q += f" {name} also gets a ${bonus} bonus."
+    spent = rng.randint(1, total - 1)
+    answer = s.calc(f"{total}-{spent}", total - spent, f"{name} has ", " dollars left.", "$")
+    q += f" {name} spends ${spent}. How much money does {name} have left?"
+    return Problem("rates", level, "en", q, s.done(answer), answer)
+
+
+# ---------------------------------------------------------------- ages
+
+def ages(rng: random.Random, level: int) -> Problem:
+    a, b, c = rng.sample(EN_NAMES, 3)
+    s = Steps()
+    age_a = rng.randint(2, {1: 12, 2: 20, 3: 30}[level])
+    times = rng.randint(2, {1: 3, 2: 4, 3: 5}[level])
+    years = rng.randint(2, {1: 9, 2: 15, 3: 25}[level])
+    age_b = s.calc(f"{age_a}*{times}", age_a * times, f"{b} is ", " years old.")
+    if level == 1:
+        q = f"{a} is {age_a} years old. {b} is {times} times as old as {a}. How old will {b} be in {years} years?"
+        answer = s.calc(f"{age_b}+{years}", age_b + years, f"In {years} years {b} will be ", " years old.")
+        return Problem("ages", level, "en", q, s.done(answer), answer)
+    younger = rng.randint(1, min(age_b - 1, 20))
+    age_c = s.calc(f"{age_b}-{younger}", age_b - younger, f"{c} is ", " years old.")
+    q = (f"{a} is {age_a} years old. {b} is {times} times as old as {a}, and {c} is {younger} years younger "
+         f"than {b}.")
+    if level == 2:
+        answer = s.calc(f"{age_c}+{years}", age_c + years, f"In {years} years {c} will be ", " years old.")
+        q += f" How old will {c} be in {years} years?"
+        return Problem("ages", level, "en", q, s.done(answer), answer)
+    now = s.calc(f"{age_a}+{age_b}+{age_c}", age_a + age_b + age_c, "Together they are ", " years old now.")
+    grow = s.calc(f"3*{years}", 3 * years, f"In {years} years they add ", " years.")
+    answer = s.calc(f"{now}+{grow}", now + grow, f"In {years} years their ages add up to ", ".")
+    q += f" What will the sum of their ages be in {years} years?"
+    return Problem("ages", level, "en", q, s.done(answer), answer)
+
+
+# ---------------------------------------------------------------- percentages
+
+def percentages(rng: random.Random, level: int) -> Problem:
+    name = rng.choice(EN_NAMES)
+    singular, plural = rng.choice(ITEMS)
+    s = Steps()
+    pct = rng.choice({1: [10, 20, 25, 50], 2: [10, 15, 20, 25, 30, 40, 50], 3: [5, 12, 15, 35, 45, 60, 75]}[level])
+    step = 100 // _gcd(100, pct)
+    price = step * rng.randint(1, {1: max(1, 200 // step), 2: max(1, 400 // step), 3: max(2, 900 // step)}[level])
+    off = s.calc(f"{price}*{pct}/100", price * pct // 100, "The discount is ", " dollars.", "$")
+    sale = s.calc(f"{price}-{off}", price - off, "The sale price is ", " dollars.", "$")
+    q = f"A {singular} costs ${price}. It is on sale for {pct}% off."
+    if level == 1:
+        q += " What is the sale price?"
+        return Problem("percentages", level, "en", q, s.done(sale), sale)
+    count = rng.randint(2, {2: 5, 3: 9}[level])
+    total = s.calc(f"{sale}*{count}", sale * count, f"{count} {plural} cost ", " dollars.", "$")
+    q += f" {name} buys {count} {plural}."
+    if level == 3:
+        fee = rng.randint(3, 30)
+        total = s.calc(f"{total}+{fee}", total + fee, "With shipping the total is ", " dollars.", "$")
+        q += f" Shipping costs ${fee}."
+    q += f" How much does {name} pay?"
+    return Problem("percentages", level, "en", q, s.done(total), total)
+
+
+def _gcd(a: int, b: int) -> int:
+    while b:
+        a, b = b, a % b
+    return a
+
+
+# ---------------------------------------------------------------- arithmetic drills
+
+def drill(rng: random.Random, level: int) -> Problem:
+    hi = {1: 60, 2: 200, 3: 1000}[level]
+    op = rng.choice("+-*/")
+    if op == "+":
+        a, b = rng.randint(0, hi), rng.randint(0, hi)
+        v = a + b
+    elif op == "-":
+        a, b = rng.randint(0, hi), rng.randint(0, hi)
+        a, b = max(a, b), min(a, b)
+        v = a - b
+    elif op == "*":
+        a, b = rng.randint(0, {1: 30, 2: 60, 3: 200}[level]), rng.randint(2, {1: 12, 2: 15, 3: 30}[level])
+        v = a * b
+    else:
+        b = rng.randint(2, {1: 12, 2: 15, 3: 30}[level])
+        v = rng.randint(0, {1: 30, 2: 60, 3: 200}[level])
+        a = v * b
+    expr = f"{a}{op}{b}"
+    s = Steps()
+    s.calc(expr, v, "")
+    return Problem("drill", level, "en", f"What is {expr}?", s.done(v), v)
+
+
+FAMILIES = {
+    "shopping": shopping,
+    "sharing": sharing,
+    "rates": rates,
+    "ages": ages,
+    "percentages": percentages,
+}
+
+
+def make(rng: random.Random, family: str, level: int, lang: str = "en") -> Problem:
+    if family == "apples":
+        return apples(rng, level, lang)
+    if family == "drill":
+        return drill(rng, level)
+    return FAMILIES[family](rng, level)
+
+
+def mixed(rng: random.Random, level: int) -> Problem:
+    """A fixture-style problem: one of the word-problem families (apples in either language) at a level."""
+    family = rng.choice(list(FAMILIES) + ["apples"])
+    lang = rng.choice(["en", "zh"]) if family == "apples" else "en"
+    return make(rng, family, level, lang)
+
+
+def training_example(rng: random.Random, progress: float) -> Problem:
+    """One training problem. The curriculum shifts weight from drills and easy levels toward harder ones."""
+    drill_share = 0.35 - 0.2 * progress
+    if rng.random() < drill_share:
+        return drill(rng, rng.choices([1, 2, 3], weights=[0.5 - 0.2 * progress, 0.35, 0.15 + 0.2 * progress])[0])
+    level = rng.choices([1, 2, 3], weights=[0.45 - 0.15 * progress, 0.35, 0.2 + 0.15 * progress])[0]
+    if rng.random() < 0.25:
+        return apples(rng, level, rng.choice(["en", "zh"]))
+    return make(rng, rng.choice(list(FAMILIES)), level)
+
+
+def format_example(p: Problem) -> tuple[str, str]:
+    """(prompt, completion) in the shipped model's zero-shot format."""
+    return f"Q: {p.question}\nA: ", p.chain

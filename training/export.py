@@ -1,0 +1,108 @@
+"""ONNX export in the Hugging Face / Optimum decoder layout, plus the model directory's JSON files and the
+reference outputs the TypeScript tests compare against.
+
+Inputs:  input_ids, attention_mask, position_ids [batch, seq] (int64), past_key_values.{i}.key|value
+         [batch, heads, past, headDim] (float32; past may be 0)
+Outputs: logits [batch, seq, vocab], present.{i}.key|value [batch, heads, past+seq, headDim]
+"""
+from __future__ import annotations
+
+import json
+import os
+
+import onnx
+import torch
+
+from generate import generate
+from model import GPT
+from tokenizer import CharTokenizer
+
+OPSET = 14
+
+REFERENCE_PROMPTS = [
+    "Q: What is 17+25?\nA: ",
+    "Q: Tom has 35 marbles. Tom gives 8 to Anna and shares the rest equally among 3 friends. "
+    "How many marbles does each friend get?\nA: ",
+]
+
+
+class OptimumWrapper(torch.nn.Module):
+    def __init__(self, model: GPT) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, input_ids, attention_mask, position_ids, *past_flat):
+        past = [(past_flat[2 * i], past_flat[2 * i + 1]) for i in range(len(past_flat) // 2)]
+        logits, presents = self.model(input_ids, attention_mask, position_ids, past)
+        flat = []
+        for k, v in presents:
+            flat += [k, v]
+        return (logits, *flat)
+
+
+def export_onnx(model: GPT, path: str) -> None:
+    model.eval()
+    c = model.config
+    head_dim = c.n_embd // c.n_head
+    batch, seq, past_len = 2, 3, 4
+    past = []
+    names_in = ["input_ids", "attention_mask", "position_ids"]
+    names_out = ["logits"]
+    dynamic = {"input_ids": {0: "batch_size", 1: "sequence_length"},
+               "attention_mask": {0: "batch_size", 1: "total_sequence_length"},
+               "position_ids": {0: "batch_size", 1: "sequence_length"},
+               "logits": {0: "batch_size", 1: "sequence_length"}}
+    for i in range(c.n_layer):
+        for kind in ("key", "value"):
+            past.append(torch.zeros(batch, c.n_head, past_len, head_dim))
+            names_in.append(f"past_key_values.{i}.{kind}")
+            names_out.append(f"present.{i}.{kind}")
+            dynamic[f"past_key_values.{i}.{kind}"] = {0: "batch_size", 2: "past_sequence_length"}
+            dynamic[f"present.{i}.{kind}"] = {0: "batch_size", 2: "total_sequence_length"}
+    ids = torch.ones(batch, seq, dtype=torch.long)
+    mask = torch.ones(batch, past_len + seq, dtype=torch.long)
+    pos = torch.arange(past_len, past_len + seq).unsqueeze(0).expand(batch, seq).contiguous()
+    with torch.no_grad():
+        torch.onnx.export(OptimumWrapper(model), (ids, mask, pos, *past), path, input_names=names_in,
+                          output_names=names_out, dynamic_axes=dynamic, opset_version=OPSET,
+                          do_constant_folding=True)
+    onnx.checker.check_model(onnx.load(path))
+
+
+def write_configs(model: GPT, out: str) -> None:
+    with open(os.path.join(out, "config.json"), "w") as f:
+        json.dump(model.config.hf_config(), f, indent=1)
+    with open(os.path.join(out, "generation_config.json"), "w") as f:
+        json.dump({"bos_token_id": model.config.bos_token_id, "eos_token_id": model.config.eos_token_id,
+                   "pad_token_id": model.config.eos_token_id, "do_sample": True, "temperature": 0.7,
+                   "top_k": 0, "top_p": 1.0, "max_new_tokens": 320}, f, indent=1)
+
+
+@torch.no_grad()
+def write_reference(model: GPT, tok: CharTokenizer, out: str) -> None:
+    """Logits of each reference prompt (empty past), then of one more token fed with the returned past;
+    and greedy continuations. The TypeScript tests must reproduce these."""
+    model.eval()
+    records = []
+    for prompt in REFERENCE_PROMPTS:
+        ids = torch.tensor([tok.encode(prompt)])
+        logits, past = model(ids)
+        next_id = int(logits[0, -1].argmax())
+        step_logits, _ = model(torch.tensor([[next_id]]), None, torch.tensor([[ids.shape[1]]]), past)
+        records.append({"prompt": prompt, "input_ids": ids[0].tolist(),
+                        "prefill_last_logits": [round(float(v), 6) for v in logits[0, -1]],
+                        "next_token": next_id,
+                        "step_logits": [round(float(v), 6) for v in step_logits[0, -1]]})
+    greedy = generate(model, tok, REFERENCE_PROMPTS, max_new=300)
+    for r, text in zip(records, greedy):
+        r["greedy_continuation"] = text
+    with open(os.path.join(out, "reference_outputs.json"), "w", encoding="utf-8") as f:
+        json.dump({"max_new_tokens": 300, "stops": ["\n\n", "Q:"], "records": records}, f, ensure_ascii=False)
+
+
+def export_all(model: GPT, tok: CharTokenizer, out: str) -> None:
+    path = os.path.join(out, "model.onnx")
+    export_onnx(model, path)
+    write_configs(model, out)
+    write_reference(model, tok, out)
+    print(f"exported {path} ({os.path.getsize(path) / 1e6:.1f} MB, IR {onnx.load(path).ir_version})", flush=True)
