@@ -8,13 +8,14 @@ Outputs: logits [batch, seq, vocab], present.{i}.key|value [batch, heads, past+s
 from __future__ import annotations
 
 import json
+import math
 import os
 
 import onnx
 import torch
 
 from generate import generate
-from model import GPT
+from model import GPT, NEG
 from tokenizer import CharTokenizer
 
 OPSET = 14
@@ -38,6 +39,82 @@ class OptimumWrapper(torch.nn.Module):
         for k, v in presents:
             flat += [k, v]
         return (logits, *flat)
+
+
+class SplitCacheWrapper(torch.nn.Module):
+    """The split-cache decoder cot-sc's fast path uses. The caller owns a preallocated cache, keys stored
+    transposed ([batch, heads, headDim, capacity]) and values as [batch, heads, capacity, headDim], so both
+    attention products are plain MatMuls over the cache as given. Attention is computed in two parts, over
+    the cache and over the new tokens, and joined only at the softmax, so the graph never concatenates or
+    copies the cache; it returns just the new tokens' keys and values, which the caller writes into its
+    cache. Work per step grows with the new tokens and the attention read, not with cache copies."""
+
+    def __init__(self, model: GPT) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, input_ids, attention_mask, position_ids, *cache_flat):
+        m = self.model
+        s = input_ids.shape[1]
+        capacity = cache_flat[0].shape[3]
+        past_mask = attention_mask[:, :capacity].bool().unsqueeze(1).unsqueeze(2)  # [batch, 1, 1, capacity]
+        new_mask = attention_mask[:, capacity:].bool().unsqueeze(1).unsqueeze(2)  # [batch, 1, 1, seq]
+        causal = torch.arange(s).unsqueeze(0) <= torch.arange(s).unsqueeze(1)  # [seq, seq]
+        bias_past = torch.zeros(past_mask.shape).masked_fill(~past_mask, NEG)
+        bias_new = torch.zeros((new_mask & causal).shape).masked_fill(~(new_mask & causal), NEG)
+        x = m.wte(input_ids) + m.wpe(position_ids)
+        outputs = []
+        for i, block in enumerate(m.h):
+            k_cache, v_cache = cache_flat[2 * i], cache_flat[2 * i + 1]
+            attn = block.attn
+            h = block.ln_1(x)
+            b, _, d = h.shape
+            q, k, v = attn.c_attn(h).split(d, dim=2)
+            q = q.view(b, s, attn.n_head, attn.head_dim).transpose(1, 2)  # [batch, heads, seq, headDim]
+            k = k.view(b, s, attn.n_head, attn.head_dim).transpose(1, 2)
+            v = v.view(b, s, attn.n_head, attn.head_dim).transpose(1, 2)
+            scale = 1.0 / math.sqrt(attn.head_dim)
+            scores_past = (q @ k_cache) * scale + bias_past  # [batch, heads, seq, capacity]
+            scores_new = (q @ k.transpose(-2, -1)) * scale + bias_new  # [batch, heads, seq, seq]
+            p = torch.softmax(torch.cat([scores_past, scores_new], dim=-1), dim=-1)
+            y = p[..., :capacity] @ v_cache + p[..., capacity:] @ v  # [batch, heads, seq, headDim]
+            y = y.transpose(1, 2).reshape(b, s, d)
+            x = x + attn.c_proj(y)
+            x = x + block.c_proj(torch.nn.functional.gelu(block.c_fc(block.ln_2(x)), approximate="tanh"))
+            outputs += [k, v]
+        logits = m.ln_f(x) @ m.wte.weight.t()
+        return (logits, *outputs)
+
+
+def export_split_cache(model: GPT, path: str) -> None:
+    model.eval()
+    c = model.config
+    head_dim = c.n_embd // c.n_head
+    batch, seq, capacity = 2, 3, 5
+    names_in = ["input_ids", "attention_mask", "position_ids"]
+    names_out = ["logits"]
+    dynamic = {"input_ids": {0: "batch_size", 1: "sequence_length"},
+               "attention_mask": {0: "batch_size", 1: "total_sequence_length"},
+               "position_ids": {0: "batch_size", 1: "sequence_length"},
+               "logits": {0: "batch_size", 1: "sequence_length"}}
+    cache = []
+    for i in range(c.n_layer):
+        cache.append(torch.zeros(batch, c.n_head, head_dim, capacity))
+        cache.append(torch.zeros(batch, c.n_head, capacity, head_dim))
+        names_in += [f"cache.{i}.key", f"cache.{i}.value"]
+        names_out += [f"new.{i}.key", f"new.{i}.value"]
+        dynamic[f"cache.{i}.key"] = {0: "batch_size", 3: "capacity"}
+        dynamic[f"cache.{i}.value"] = {0: "batch_size", 2: "capacity"}
+        dynamic[f"new.{i}.key"] = {0: "batch_size", 2: "sequence_length"}
+        dynamic[f"new.{i}.value"] = {0: "batch_size", 2: "sequence_length"}
+    ids = torch.ones(batch, seq, dtype=torch.long)
+    mask = torch.ones(batch, capacity + seq, dtype=torch.long)
+    pos = torch.arange(capacity, capacity + seq).unsqueeze(0).expand(batch, seq).contiguous()
+    with torch.no_grad():
+        torch.onnx.export(SplitCacheWrapper(model), (ids, mask, pos, *cache), path, input_names=names_in,
+                          output_names=names_out, dynamic_axes=dynamic, opset_version=OPSET,
+                          do_constant_folding=True)
+    onnx.checker.check_model(onnx.load(path))
 
 
 def export_onnx(model: GPT, path: str) -> None:
@@ -103,6 +180,7 @@ def write_reference(model: GPT, tok: CharTokenizer, out: str) -> None:
 def export_all(model: GPT, tok: CharTokenizer, out: str) -> None:
     path = os.path.join(out, "model.onnx")
     export_onnx(model, path)
+    export_split_cache(model, os.path.join(out, "model_split_cache.onnx"))
     write_configs(model, out)
     write_reference(model, tok, out)
     print(f"exported {path} ({os.path.getsize(path) / 1e6:.1f} MB, IR {onnx.load(path).ir_version})", flush=True)

@@ -23,11 +23,16 @@ export interface SampleUsage {
 }
 
 /**
- * Forced continuations for calculator-assisted decoding: after each sampled token the backend calls
- * `onText` with the chain's text so far; a returned string is appended to the chain as if the model had
- * written it (tokenized and fed in lockstep), then sampling goes on.
+ * Forced continuations (calculator-assisted decoding): after a token whose text contains `trigger`, the
+ * backend calls `complete` with the chain's text so far; a returned string is appended to the chain as if
+ * the model had written it (tokenized and fed one token per step, in lockstep with the other rows; those
+ * tokens add nothing to the chain's log-probability), then sampling goes on.
  */
-export type ForceHook = (chainText: string, chainIndex: number) => string | undefined;
+export interface ForceHook {
+  /** One character; the hook is consulted only after tokens containing it (cheap to test per token). */
+  trigger: string;
+  complete(chainText: string, chainIndex: number): string | undefined | Promise<string | undefined>;
+}
 
 /** One request: `count` chains for one prompt. */
 export interface SampleRequest {

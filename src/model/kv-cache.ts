@@ -1,0 +1,38 @@
+import type * as ort from "onnxruntime-node";
+
+/** The typed array behind a float32 or float16 KV tensor (float16 travels as raw Uint16 bits). */
+export type KvArray = Float32Array | Uint16Array;
+
+/** One prompt's prefill result: the cache entries it wrote, for `rows` batch rows that share it. */
+export interface PrefillEntry {
+  /** Per layer [key, value], each [1, heads, promptLength, headDim]. */
+  layers: Array<[KvArray, KvArray]>;
+  promptLength: number;
+  rows: number;
+}
+
+/**
+ * The KV cache as the decode loop sees it, whatever the graph layout. Rows are batch rows; slot j holds
+ * the token at cache index j (prompts are left-padded so every row's next token lands in the same slot).
+ */
+export interface KvCache {
+  /** Live batch rows. */
+  readonly batch: number;
+  /** Slots written so far (the past length); the attention mask spans `maskWidth` = slots the graph sees. */
+  readonly length: number;
+  /** Width of the cache part of the attention mask the next step needs. */
+  readonly maskWidth: number;
+  /** The cache inputs for the next step. */
+  feeds(): Record<string, ort.Tensor>;
+  /** Take the step's outputs (new entries or presents) for `seq` new tokens. */
+  update(outputs: ort.InferenceSession.OnnxValueMapType, seq: number): void;
+  /** Keep batch rows `keep[0..count)` (ascending), dropping the others. */
+  compact(keep: Int32Array, count: number): void;
+  /** Release device buffers, if any. */
+  dispose(): void;
+}
+
+/** Zero-filled array of the cache's element type. */
+export function allocate(kvType: "float32" | "float16", length: number): KvArray {
+  return kvType === "float16" ? new Uint16Array(length) : new Float32Array(length);
+}

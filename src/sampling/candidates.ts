@@ -1,0 +1,69 @@
+/**
+ * The one buffer every sampler works on: the surviving token ids, their logits, and (once a sampler
+ * has needed them) their probabilities. Allocated once per decoder and reused for every row and step.
+ */
+export class Candidates {
+  readonly ids: Int32Array;
+  readonly logits: Float32Array;
+  readonly probabilities: Float64Array;
+  /** How many candidates survive, at the front of the arrays. */
+  size = 0;
+  /** Whether the first `size` entries are sorted by logit, highest first. */
+  sorted = false;
+
+  constructor(readonly vocabSize: number) {
+    this.ids = new Int32Array(vocabSize);
+    this.logits = new Float32Array(vocabSize);
+    this.probabilities = new Float64Array(vocabSize);
+    this.order = new Int32Array(vocabSize);
+    this.scratchIds = new Int32Array(vocabSize);
+    this.scratchLogits = new Float32Array(vocabSize);
+  }
+
+  // scratch space for sorting, so that no step allocates
+  private readonly order: Int32Array;
+  private readonly scratchIds: Int32Array;
+  private readonly scratchLogits: Float32Array;
+
+  /** Load a row of logits: every token a candidate, in id order. */
+  reset(row: Float32Array | ArrayLike<number>): void {
+    const n = this.vocabSize;
+    for (let i = 0; i < n; i++) {
+      this.ids[i] = i;
+      this.logits[i] = row[i]!;
+    }
+    this.size = n;
+    this.sorted = false;
+  }
+
+  /** Sort the surviving candidates by logit, highest first (ties by lower id, for determinism). */
+  sortByLogit(): void {
+    if (this.sorted) return;
+    const n = this.size;
+    const order = this.order.subarray(0, n);
+    for (let i = 0; i < n; i++) order[i] = i;
+    const logits = this.logits;
+    const ids = this.ids;
+    order.sort((a, b) => logits[b]! - logits[a]! || ids[a]! - ids[b]!);
+    for (let i = 0; i < n; i++) {
+      this.scratchIds[i] = ids[order[i]!]!;
+      this.scratchLogits[i] = logits[order[i]!]!;
+    }
+    ids.set(this.scratchIds.subarray(0, n));
+    logits.set(this.scratchLogits.subarray(0, n));
+    this.sorted = true;
+  }
+
+  /** Softmax of the surviving logits into `probabilities`, computed in float64. */
+  softmax(): void {
+    let max = -Infinity;
+    for (let i = 0; i < this.size; i++) if (this.logits[i]! > max) max = this.logits[i]!;
+    let sum = 0;
+    for (let i = 0; i < this.size; i++) {
+      const e = Math.exp(this.logits[i]! - max);
+      this.probabilities[i] = e;
+      sum += e;
+    }
+    for (let i = 0; i < this.size; i++) this.probabilities[i] = this.probabilities[i]! / sum;
+  }
+}

@@ -1,0 +1,11 @@
+export { evaluate, formatExact, calculatorResult, evaluationLimits, repeatingPlaces } from "./evaluate.js";
+export type { Exact, Evaluation, EvaluationFailure } from "./evaluate.js";
+export { foldCharacters, plainAmounts } from "./normalize.js";
+export { findCalculations, defaultStepLimits } from "./steps.js";
+export type { Calculation, StepLimits } from "./steps.js";
+export { extractAnswer, normalizeAnswer } from "./answer.js";
+export type { AnswerOptions } from "./answer.js";
+export { checkStep, claimAgrees } from "./check.js";
+export type { StepVerdict, StepSource } from "./check.js";
+export { verifyChain } from "./verify-chain.js";
+export type { ChainVerdict, VerifyOptions } from "./verify-chain.js";

@@ -1,0 +1,214 @@
+import type { StepSource } from "./check.js";
+import { evaluate, type Evaluation } from "./evaluate.js";
+import { foldCharacters, plainAmounts } from "./normalize.js";
+
+/** One calculation found in a chain: an expression and the result the text claims for it. */
+export interface Calculation {
+  readonly source: StepSource;
+  readonly expression: string;
+  readonly claimed: string;
+}
+
+/** Bounds on the work of finding calculations in one chain. */
+export interface StepLimits {
+  /** Characters of the chain that are scanned; the rest is ignored. */
+  readonly maxCharacters: number;
+  /** Calculations returned; later ones are ignored. */
+  readonly maxSteps: number;
+}
+
+export const defaultStepLimits: StepLimits = { maxCharacters: 200_000, maxSteps: 200 };
+
+// A GSM8K calculator annotation: `<<16-3-4=9>>`.
+const annotationPattern = /<<([^<>]*)>>/g;
+// A run of characters that can belong to an equation. Matched whole (never backtracking into itself), so
+// scanning a line is linear in its length.
+const runPattern = /[\d.+\-*/^%()=\s]+/g;
+// Two operands side by side with nothing but spaces between: `1. 3 + 4` (a list number before the sum).
+const juxtaposition = /[\d.)%]\s+(?=[\d.(])/g;
+// A number written after `x` or `×`-less multiplication: `2 x 3`, `(4)x5`.
+const timesLetter = /(?<=[\d)])\s*[xX]\s*(?=[\d(.])/g;
+
+const spaces = new Set([" ", "\t", "\r", "\f", "\v"]);
+
+/**
+ * Drops parentheses that belong to the prose around an equation: `(3 + 4` → `3 + 4`, `7)` → `7`.
+ * Index arithmetic rather than repeated slicing or regular expressions, so a hostile segment of
+ * 10^5 parentheses costs linear time.
+ */
+function trimParentheses(segment: string): string {
+  let open = 0;
+  let close = 0;
+  for (const character of segment) {
+    if (character === "(") open += 1;
+    else if (character === ")") close += 1;
+  }
+  let start = 0;
+  let end = segment.length;
+  const skipSpaces = (): void => {
+    while (start < end && spaces.has(segment[start] as string)) start += 1;
+    while (end > start && spaces.has(segment[end - 1] as string)) end -= 1;
+  };
+  skipSpaces();
+  while (open > close && segment[start] === "(") {
+    start += 1;
+    open -= 1;
+    skipSpaces();
+  }
+  while (open > close && segment[end - 1] === "(") {
+    end -= 1;
+    open -= 1;
+    skipSpaces();
+  }
+  while (close > open && segment[end - 1] === ")") {
+    end -= 1;
+    close -= 1;
+    skipSpaces();
+  }
+  return segment.slice(start, end);
+}
+
+const proseEnding = new Set([...spaces, ".", "+", "-", "*", "/", "^", "("]);
+
+/** Drops trailing full stops and dangling operators, which belong to the prose: "= 18." / "= 7 - the rest". */
+function trimProseEnding(text: string): string {
+  let end = text.length;
+  while (end > 0 && proseEnding.has(text[end - 1] as string)) end -= 1;
+  return text.slice(0, end);
+}
+
+/** The left end of a run: the text after the last pair of side-by-side operands (`1. 3 + 4` → `3 + 4`). */
+function leftExpression(segment: string): string {
+  let start = 0;
+  for (const match of segment.matchAll(juxtaposition)) start = (match.index ?? 0) + match[0].length;
+  return trimParentheses(segment.slice(start));
+}
+
+/** The right end of a run: the text before the first side-by-side operands, without sentence stops. */
+function rightClaim(segment: string): string {
+  juxtaposition.lastIndex = 0;
+  const match = juxtaposition.exec(segment);
+  const text = match === null ? segment : segment.slice(0, match.index + 1);
+  return trimParentheses(trimProseEnding(text));
+}
+
+/** The leading number of an expression, with its sign: `7 + 2` → `7`. */
+function leadingNumber(expression: string): string | null {
+  return /^-?\s*(?:\d+(?:\.\d+)?|\.\d+)%?/.exec(expression)?.[0].replace(/\s+/g, "") ?? null;
+}
+
+function sameValue(left: Evaluation, right: Evaluation): boolean {
+  return (
+    left.ok &&
+    right.ok &&
+    left.value.numerator === right.value.numerator &&
+    left.value.denominator === right.value.denominator
+  );
+}
+
+/**
+ * The calculations in a chain `s0 = s1 = … = sn` of equal signs. For each `=` whose left side has an
+ * operator (so `6 = 6` is no step): the left side, and as the claim the right side. When the right side
+ * is itself an expression with another value (`3 + 4 = 7 + 2 = 9`, a running computation rather than a
+ * chain of equal values), the claim is its leading number (`7`).
+ */
+function equationSteps(
+  segments: readonly string[],
+  source: StepSource,
+  firstIsComplete: boolean,
+  budget: number,
+): Calculation[] {
+  const steps: Calculation[] = [];
+  for (let index = 1; index < segments.length && steps.length < budget; index += 1) {
+    if (index === 1 && !firstIsComplete) continue;
+    // why: a segment between two `=` is the claim of one step and the expression of the next, unless a
+    // sentence ends inside it (`3 + 4 = 7. 7 * 2 = 14`): then the claim is its start, the next
+    // expression its end
+    const expression = leftExpression(segments[index - 1] as string);
+    let claimed = rightClaim(segments[index] as string);
+    if (expression === "" || claimed === "") continue;
+    const left = evaluate(expression);
+    if (source === "inline") {
+      // why: in prose, text that is no whitelisted arithmetic is not a calculation at all, while an
+      // annotation is one by definition, so its syntax errors are verdicts
+      if (!left.ok && left.failure === "syntax") continue;
+      if (left.ok && left.operators === 0) continue;
+    }
+    const right = evaluate(claimed);
+    if (source === "inline" && !right.ok && right.failure === "syntax") continue;
+    if (right.ok && right.operators > 0 && !sameValue(left, right)) claimed = leadingNumber(claimed) ?? claimed;
+    steps.push({ source, expression, claimed });
+  }
+  return steps;
+}
+
+function normalizeLine(line: string): string {
+  return plainAmounts(line)
+    .replace(/%\s*of\s+/gi, "%*")
+    .replace(/(\d\s*\/\s*\d+|\))\s+of\s+(?=[\d(.])/gi, "$1*")
+    .replace(timesLetter, "*");
+}
+
+function inlineSteps(line: string, budget: number): Calculation[] {
+  const steps: Calculation[] = [];
+  for (const match of line.matchAll(runPattern)) {
+    const run = match[0];
+    if (!run.includes("=")) continue;
+    const start = match.index ?? 0;
+    // the run swallows the spaces before it, so the character before it is prose
+    const before = line.slice(Math.max(0, start - 2), start);
+    const opening = run.trimStart();
+    // why: a run glued to a word or a time (`x-4=6`, `3:30+2=`) starts mid-expression; a run that opens
+    // with a binary operator (`eggs - 3 = 13`, `* 3 = 15`) has lost its first operand to the prose
+    const glued = run === opening && (/[A-Za-z_]$/.test(before) || /\d:$/.test(before));
+    const dangling = /^[+*/^%)]/.test(opening) || (opening.startsWith("-") && /[A-Za-z_]$/.test(before));
+    steps.push(...equationSteps(run.split("=", budget + 2), "inline", !glued && !dangling, budget - steps.length));
+    if (steps.length >= budget) break;
+  }
+  return steps;
+}
+
+function annotationSteps(content: string, budget: number): Calculation[] {
+  const segments = normalizeLine(content).split("=", budget + 2);
+  if (segments.length < 2) return [{ source: "annotation", expression: content.trim(), claimed: "" }];
+  return equationSteps(segments, "annotation", true, budget);
+}
+
+/**
+ * Finds every calculation in a chain of thought:
+ *
+ * - GSM8K calculator annotations `<<16-3-4=9>>`; on a line with an annotation, the annotations are the
+ *   steps and the visible text (`16 - 3 - 4 = <<16-3-4=9>>9`) is not counted again;
+ * - equations in the prose: `30/3=10`, `30 - 4 = 26`, `(26-2)/2=12`, `$2 * 9 = $18`,
+ *   `1,200 + 300 = 1,500`, `50% of 80 = 40`, `3/4 of 20 = 15`, `2 x 3 = 6`, `×` and `÷`, full-width
+ *   characters, units and Chinese text around them (`30/3=10个`), chains (`16 - 3 - 4 = 9`,
+ *   `5*8 + 3*8 = 40 + 24 = 64`).
+ *
+ * An equation is a calculation when its left side is whitelisted arithmetic with at least one operator.
+ * Equations that have lost an operand to the prose (`16 eggs - 3 = 13`) are skipped rather than checked
+ * wrongly. Work is bounded by `limits` (200,000 characters, 200 steps by default).
+ *
+ * @example
+ * findCalculations("She has 16 - 3 - 4 = 9 eggs, worth $2 * 9 = $18.");
+ * // [{ source: "inline", expression: "16 - 3 - 4", claimed: "9" }, { ..., expression: "2 * 9", claimed: "18" }]
+ */
+export function findCalculations(text: string, limits: StepLimits = defaultStepLimits): Calculation[] {
+  const folded = foldCharacters(text.slice(0, limits.maxCharacters)).slice(0, limits.maxCharacters);
+  const steps: Calculation[] = [];
+  for (const line of folded.split("\n")) {
+    if (line.includes("<<")) {
+      const annotations = [...line.matchAll(annotationPattern)];
+      if (annotations.length > 0) {
+        for (const annotation of annotations) {
+          steps.push(...annotationSteps(annotation[1] ?? "", limits.maxSteps - steps.length));
+          if (steps.length >= limits.maxSteps) break;
+        }
+        if (steps.length >= limits.maxSteps) break;
+        continue;
+      }
+    }
+    if (line.includes("=")) steps.push(...inlineSteps(normalizeLine(line), limits.maxSteps - steps.length));
+    if (steps.length >= limits.maxSteps) break;
+  }
+  return steps.slice(0, limits.maxSteps);
+}
