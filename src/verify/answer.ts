@@ -12,14 +12,16 @@ const maxCharacters = 200_000;
 
 // A number as written in prose, after currency signs and thousands separators are gone: `-12.5`, `.5`,
 // `3/4`. A minus is a sign only where it cannot be a hyphen or a subtraction (`3-4`, `ages 3-4`).
-const numberPattern = /(?<![\d.])(?:(?<![\w)])-)?(?:\d+(?:\.\d+)?|\.\d+)(?:\s?\/\s?\d+(?:\.\d+)?)?/g;
+const numberSource = /(?<![\d.])(?:(?<![\w)])-)?(?:\d+(?:\.\d+)?|\.\d+)(?:\s?\/\s?\d+(?:\.\d+)?)?/.source;
+// Two copies, because `matchAll` starts from the `lastIndex` a global `exec` left behind.
+const firstNumberPattern = new RegExp(numberSource);
+const numberPattern = new RegExp(numberSource, "g");
 
 // Phrases that introduce a final answer: "The answer is 18", "Answer: 18", "答案是 18", "答案：18".
 const answerPhrase = /answer\s*(?:is|:|=)|答案\s*(?:是|为|為|:)/gi;
 
 function firstNumber(text: string): string | null {
-  numberPattern.lastIndex = 0;
-  const match = numberPattern.exec(text);
+  const match = firstNumberPattern.exec(text);
   return match === null ? null : normalizeNumber(match[0]);
 }
 
@@ -73,7 +75,8 @@ function boxedAnswer(content: string): string | null {
  *
  * 1. `#### 18` (GSM8K references);
  * 2. `\boxed{18}`;
- * 3. `The answer is 18`, `Answer: 18`, `答案是 18`, `答案：18` (the first number after the phrase, on its line);
+ * 3. `The answer is 18`, `Answer: 18`, `答案是 18`, `答案：18`: the first number of the sentence after the
+ *    phrase, or the result of an equation there (`The answer is 90 / 2 = 45.`); a question is skipped;
  * 4. fallback, unless `{ fallback: false }`: the last number in the text.
  *
  * `null` when there is no answer.
@@ -97,13 +100,27 @@ export function extractAnswer(text: string, options: AnswerOptions = {}): string
   const phrases = [...folded.matchAll(answerPhrase)];
   for (let index = phrases.length - 1; index >= 0; index -= 1) {
     const phrase = phrases[index] as RegExpExecArray;
-    const answer = firstNumber(plainAmounts(lineFrom(folded, phrase.index + phrase[0].length)));
+    const answer = phraseAnswer(lineFrom(folded, phrase.index + phrase[0].length));
     if (answer !== null) return answer;
   }
   if (options.fallback === false) return null;
   let last: string | null = null;
   for (const match of plainAmounts(folded).matchAll(numberPattern)) last = match[0];
   return last === null ? null : normalizeNumber(last);
+}
+
+/**
+ * The answer in the sentence after an answer phrase: its first number, or, when the sentence is an
+ * equation (`The answer is (4.67 + 12) / 2 = 7.33.`), the first number after its last `=`. A question
+ * (`Final Answer: How many eggs are left?`, the last sub-question of least-to-most prompting) holds none.
+ */
+function phraseAnswer(line: string): string | null {
+  // the sentence ends at a full stop that is no decimal point
+  const stop = /\.(?!\d)|[!?;]/.exec(line);
+  const sentence = stop === null ? line : line.slice(0, stop.index + 1);
+  if (sentence.trimEnd().endsWith("?")) return null;
+  const equals = sentence.lastIndexOf("=");
+  return firstNumber(plainAmounts(equals < 0 ? sentence : sentence.slice(equals + 1)));
 }
 
 /** The rest of the line from `start`, at most 200 characters. */

@@ -8,6 +8,7 @@ const operatorLookalikes: ReadonlyArray<readonly [RegExp, string]> = [
   [/[×✕✖⋅∗]/g, "*"],
   [/÷/g, "/"],
   [/−/g, "-"], // U+2212 MINUS SIGN
+  [/⁄/g, "/"], // U+2044 FRACTION SLASH, what NFKC makes of `¼`
   [/≈/g, "="],
 ];
 
@@ -31,7 +32,8 @@ const latexArithmetic: ReadonlyArray<readonly [RegExp, string]> = [
  * foldCharacters("３×４＝１２"); // "3*4=12"
  */
 export function foldCharacters(text: string): string {
-  let folded = text.normalize("NFKC");
+  // why: NFKC turns `1¼` into `11⁄4`; a space keeps it the mixed number `1 1/4`
+  let folded = text.replace(/(?<=\d)(?=[\u00BC-\u00BE\u2150-\u215E])/g, " ").normalize("NFKC");
   if (folded.includes("\\")) {
     for (const [pattern, replacement] of latexArithmetic) folded = folded.replace(pattern, replacement);
   }
@@ -40,16 +42,21 @@ export function foldCharacters(text: string): string {
   return folded.replace(/(?<=[\d)]\s?)–(?=\s?[\d($])/g, "-");
 }
 
-// A number with well-formed thousands groups: `1,200`, `12,000,000.50`, not `1,20` or a list `3,4,5`.
+// A number with well-formed thousands groups: `1,200`, `12,000,000.50`, not `1,20` or a list `3,4,5`;
+// also groups separated by single spaces, as in `$80 000` and `18 000 watts`.
 const groupedNumber = /(?<![\d.,])\d{1,3}(?:,\d{3})+(?![\d]|,\d)/g;
+const spaceGroupedNumber = /(?<![\d.,])\d{1,3}(?: \d{3})+(?![\d,]|\.\d)/g;
 
 /**
- * Removes thousands separators from well-formed groups and currency signs, so amounts read as numbers:
- * `$1,200.50` becomes `1200.50`.
+ * Removes thousands separators from well-formed groups (`1,200`, `80 000`) and currency signs, so amounts
+ * read as numbers: `$1,200.50` becomes `1200.50`.
  *
  * @example
  * plainAmounts("$2 * 9 = $18, 1,200 + 300 = 1,500"); // "2 * 9 = 18, 1200 + 300 = 1500"
  */
 export function plainAmounts(text: string): string {
-  return text.replace(/[$€£¥₹]/g, "").replace(groupedNumber, (match) => match.replaceAll(",", ""));
+  return text
+    .replace(/[$€£¥₹]/g, "")
+    .replace(groupedNumber, (match) => match.replaceAll(",", ""))
+    .replace(spaceGroupedNumber, (match) => match.replaceAll(" ", ""));
 }

@@ -24,8 +24,11 @@ const annotationPattern = /<<([^<>]*)>>/g;
 // A run of characters that can belong to an equation. Matched whole (never backtracking into itself), so
 // scanning a line is linear in its length.
 const runPattern = /[\d.+\-*/^%()=\s]+/g;
-// Two operands side by side with nothing but spaces between: `1. 3 + 4` (a list number before the sum).
-const juxtaposition = /[\d.)%]\s+(?=[\d.(])/g;
+// Two numbers side by side with nothing but spaces between: `1. 3 + 4` (a list number before the sum).
+// Parentheses do not count on the left, where `1/2 (68) + 10` is a product, not two expressions.
+const juxtapositions = /[\d.%]\s+(?=[\d.])/g;
+// On the right, a claim ends where a second number or a parenthesis follows: `= 12 (6 each)`.
+const firstJuxtaposition = /[\d.)%]\s+(?=[\d.(])/;
 // A number written after `x` or `×`-less multiplication: `2 x 3`, `(4)x5`.
 const timesLetter = /(?<=[\d)])\s*[xX]\s*(?=[\d(.])/g;
 
@@ -80,21 +83,20 @@ function trimProseEnding(text: string): string {
 /** The left end of a run: the text after the last pair of side-by-side operands (`1. 3 + 4` → `3 + 4`). */
 function leftExpression(segment: string): string {
   let start = 0;
-  for (const match of segment.matchAll(juxtaposition)) start = (match.index ?? 0) + match[0].length;
+  for (const match of segment.matchAll(juxtapositions)) start = (match.index ?? 0) + match[0].length;
   return trimParentheses(segment.slice(start));
 }
 
 /** The right end of a run: the text before the first side-by-side operands, without sentence stops. */
 function rightClaim(segment: string): string {
-  juxtaposition.lastIndex = 0;
-  const match = juxtaposition.exec(segment);
+  const match = firstJuxtaposition.exec(segment);
   const text = match === null ? segment : segment.slice(0, match.index + 1);
   return trimParentheses(trimProseEnding(text));
 }
 
-/** The leading number of an expression, with its sign: `7 + 2` → `7`. */
+/** The leading number or fraction of an expression, with its sign: `7 + 2` → `7`, `1/3*150` → `1/3`. */
 function leadingNumber(expression: string): string | null {
-  return /^-?\s*(?:\d+(?:\.\d+)?|\.\d+)%?/.exec(expression)?.[0].replace(/\s+/g, "") ?? null;
+  return /^-?\s*(?:\d+(?:\.\d+)?|\.\d+)(?:\s*\/\s*\d+(?:\.\d+)?)?%?/.exec(expression)?.[0].replace(/\s+/g, "") ?? null;
 }
 
 function sameValue(left: Evaluation, right: Evaluation): boolean {
@@ -115,12 +117,13 @@ function sameValue(left: Evaluation, right: Evaluation): boolean {
 function equationSteps(
   segments: readonly string[],
   source: StepSource,
-  firstIsComplete: boolean,
+  completeness: { readonly first: boolean; readonly last: boolean },
   budget: number,
 ): Calculation[] {
   const steps: Calculation[] = [];
   for (let index = 1; index < segments.length && steps.length < budget; index += 1) {
-    if (index === 1 && !firstIsComplete) continue;
+    if (index === 1 && !completeness.first) continue;
+    if (index === segments.length - 1 && !completeness.last) continue;
     // why: a segment between two `=` is the claim of one step and the expression of the next, unless a
     // sentence ends inside it (`3 + 4 = 7. 7 * 2 = 14`): then the claim is its start, the next
     // expression its end
@@ -142,8 +145,22 @@ function equationSteps(
   return steps;
 }
 
+// A mixed number: `1 1/2`, `5 and 2/3`, `16 and (2/3)`; the fraction tight and proper, so that
+// `12 and 12 / 4` stays two numbers.
+const mixedNumber = /(?<![\d./])(\d+)\s+(?:and\s+)?(?:\((\d+)\/(\d+)\)|(\d+)\/(\d+))(?![\d./])/g;
+// A fraction divided by: `25 / 1/3`, `3/ 1/4` (the spaces show which slash is the division).
+const divisionByFraction = /(\s\/\s*|\/\s+)(\d+(?:\.\d+)?\/\d+(?:\.\d+)?)(?![\d./])/g;
+
+/** Rewrites the prose forms of arithmetic as whitelisted expressions; see {@link findCalculations}. */
 function normalizeLine(line: string): string {
   return plainAmounts(line)
+    .replace(mixedNumber, (match: string, whole: string, ...parts: (string | undefined)[]) => {
+      const numerator = parts[0] ?? parts[2] ?? "";
+      const denominator = parts[1] ?? parts[3] ?? "";
+      const proper = numerator.length <= 6 && denominator.length <= 6 && Number(numerator) < Number(denominator);
+      return proper ? `(${whole}+${numerator}/${denominator})` : match;
+    })
+    .replace(divisionByFraction, "$1($2)")
     .replace(/%\s*of\s+/gi, "%*")
     .replace(/(\d\s*\/\s*\d+|\))\s+of\s+(?=[\d(.])/gi, "$1*")
     .replace(timesLetter, "*");
@@ -155,14 +172,34 @@ function inlineSteps(line: string, budget: number): Calculation[] {
     const run = match[0];
     if (!run.includes("=")) continue;
     const start = match.index ?? 0;
-    // the run swallows the spaces before it, so the character before it is prose
+    // the run swallows the spaces and full stops before it, so the characters before it are prose
     const before = line.slice(Math.max(0, start - 2), start);
-    const opening = run.trimStart();
+    let offset = 0;
+    while (offset < run.length && (/\s/.test(run[offset] as string) || (run[offset] === "." && !/\d/.test(run[offset + 1] ?? "")))) {
+      offset += 1;
+    }
+    const opening = run.slice(offset);
     // why: a run glued to a word or a time (`x-4=6`, `3:30+2=`) starts mid-expression; a run that opens
     // with a binary operator (`eggs - 3 = 13`, `* 3 = 15`) has lost its first operand to the prose
-    const glued = run === opening && (/[A-Za-z_]$/.test(before) || /\d:$/.test(before));
-    const dangling = /^[+*/^%)]/.test(opening) || (opening.startsWith("-") && /[A-Za-z_]$/.test(before));
-    steps.push(...equationSteps(run.split("=", budget + 2), "inline", !glued && !dangling, budget - steps.length));
+    const glued = offset === 0 && (/[A-Za-z_]$/.test(before) || /\d[:,]$/.test(before));
+    const dangling =
+      /^[+*/^%)]/.test(opening) ||
+      (opening.startsWith("-") && /[A-Za-z_]$/.test(before) && !run.slice(0, offset).includes(".")) ||
+      // `8 acres x 3/4 = 6`: a multiplication whose first operand is behind a unit
+      (offset > 0 && /(?:^|\s)[xX]$/.test(before));
+    // why: a claim that goes on into the prose is algebra or a unit change, not a result: `= 30 + M`
+    // (ends on an operator), `= 5A/5` (glued to a one-letter name)
+    const closing = run.trimEnd();
+    const end = start + run.length;
+    const after = line.slice(end, end + 8);
+    const unfinished =
+      /[+\-*/^]$/.test(closing) ||
+      (closing === run && /^[A-Za-z](?![A-Za-z])/.test(after)) ||
+      // `$2.50 - $2.24 = 26 cents`: the claim is in another unit
+      /^\s*(?:cents?\b|¢)/i.test(after);
+    const segments = run.split("=", budget + 2);
+    const completeness = { first: !glued && !dangling, last: !unfinished };
+    steps.push(...equationSteps(segments, "inline", completeness, budget - steps.length));
     if (steps.length >= budget) break;
   }
   return steps;
@@ -171,7 +208,7 @@ function inlineSteps(line: string, budget: number): Calculation[] {
 function annotationSteps(content: string, budget: number): Calculation[] {
   const segments = normalizeLine(content).split("=", budget + 2);
   if (segments.length < 2) return [{ source: "annotation", expression: content.trim(), claimed: "" }];
-  return equationSteps(segments, "annotation", true, budget);
+  return equationSteps(segments, "annotation", { first: true, last: true }, budget);
 }
 
 /**

@@ -1,0 +1,124 @@
+#!/usr/bin/env node
+import { pino } from "pino";
+
+import { CotScError } from "../errors.js";
+import { createEngine, type EngineOptions, type SolveOptions } from "../run/index.js";
+import { type Flags, numberFlag, parse } from "./arguments.js";
+import { runCommand } from "./run-command.js";
+import { printSolve } from "./solve-output.js";
+import { verifyCommand } from "./verify-command.js";
+
+const USAGE = `cot-sc — chain-of-thought with self-consistency on ONNX decoders
+
+  cot-sc sample "<question>" [--samples 8] [--seed 1] [--model DIR] [--json] [--temperature T] [--top-k K] [--top-p P] [--max-tokens N]
+  cot-sc solve "<question>" [--samples 20] [--seed 1] [--model DIR] [--json] [--stopping fixed|adaptive|esc] [--vote majority|verified|logprob] [--calculator]
+  cot-sc run <problems> [--samples 20] [--stopping adaptive] [--vote verified] [--backend onnx|replay] [--recorded FILE]
+             [--concurrency 4] [--out results.jsonl] [--resume] [--report report.html] [--summary summary.json]
+             [--greedy-baseline] [--skip-invalid] [--seed 1] [--limit N]
+  cot-sc verify <file.jsonl>
+
+Common: --model DIR (default: the shipped model), --device cpu, --graph auto|split-cache|optimum, --threads N,
+        --prompt-set NAME|PATH, --shots N, --calculator, --verbose (logs to stderr)`;
+
+async function main(argv: readonly string[]): Promise<number> {
+  const { values, positionals } = parse(argv);
+  const [command, ...rest] = positionals;
+  if (values.help || !command) {
+    process.stdout.write(`${USAGE}\n`);
+    return command || values.help ? 0 : 1;
+  }
+  if (command === "verify") {
+    if (!rest[0]) throw new CotScError("USAGE", "verify needs a file: cot-sc verify <file.jsonl>");
+    await verifyCommand(rest[0], process.stdout);
+    return 0;
+  }
+  if (command === "run") {
+    if (!rest[0]) throw new CotScError("USAGE", "run needs a problem file: cot-sc run <problems>");
+    return runCommand(rest[0], values, engineOptions(values, rest[0]), solveOptions(values));
+  }
+  if (command === "sample" || command === "solve") {
+    const question = rest.join(" ");
+    if (!question) throw new CotScError("USAGE", `${command} needs a question: cot-sc ${command} "<question>"`);
+    const engine = await createEngine(engineOptions(values));
+    try {
+      if (command === "sample") {
+        const result = await engine.sample(question, { ...solveOptions(values), samples: numberFlag(values, "samples") ?? 8 });
+        if (values.json) {
+          process.stdout.write(`${JSON.stringify({ chains: result.chains.map(({ text, tokens, finishReason, logprob }) => ({ text, tokens, finishReason, logprob })), usage: result.usage, warnings: result.warnings })}\n`);
+        } else {
+          for (const chain of result.chains) {
+            process.stdout.write(`--- chain ${chain.index} (${chain.tokens} tokens, ${chain.finishReason}, logprob ${chain.logprob.toFixed(2)})\n${chain.text}\n`);
+          }
+          const { generatedTokens, wallMs } = result.usage;
+          process.stdout.write(`\n${result.chains.length} chains, ${generatedTokens} tokens in ${(wallMs / 1000).toFixed(2)} s (${((generatedTokens / wallMs) * 1000).toFixed(0)} tokens/s)\n`);
+        }
+      } else {
+        const result = await engine.solve(question, solveOptions(values));
+        printSolve(result, values.json === true, process.stdout);
+      }
+    } finally {
+      await engine.close();
+    }
+    return 0;
+  }
+  throw new CotScError("USAGE", `unknown command "${command}"\n${USAGE}`);
+}
+
+function engineOptions(values: Flags, problems?: string): EngineOptions {
+  const backend = values.backend ?? "onnx";
+  const threads = numberFlag(values, "threads");
+  return {
+    ...(values.model ? { model: values.model } : {}),
+    backend: backend as EngineOptions["backend"],
+    ...(backend === "replay" ? { recorded: values.recorded ?? problems } : {}),
+    ...(values.source ? { sources: values.source } : {}),
+    ...(values.device ? { device: values.device as NonNullable<EngineOptions["device"]> } : {}),
+    ...(values.graph ? { graph: values.graph as NonNullable<EngineOptions["graph"]> } : {}),
+    ...(threads ? { threads } : {}),
+    ...(values["no-worker"] ? { worker: false } : {}),
+    ...(values.verbose ? { logger: pino({ level: "debug" }, pino.destination(2)) } : {}),
+  };
+}
+
+function solveOptions(values: Flags): SolveOptions {
+  const stopping = values.stopping ?? "fixed";
+  const threshold = numberFlag(values, "threshold");
+  const window = numberFlag(values, "window");
+  const shots = values.shots === "all" ? "all" : numberFlag(values, "shots");
+  const options: Record<string, unknown> = {
+    samples: numberFlag(values, "samples"),
+    seed: numberFlag(values, "seed"),
+    temperature: numberFlag(values, "temperature"),
+    topK: numberFlag(values, "top-k"),
+    topP: numberFlag(values, "top-p"),
+    maxTokens: numberFlag(values, "max-tokens"),
+    stopping:
+      stopping === "adaptive"
+        ? { rule: "adaptive", ...(threshold !== undefined ? { threshold } : {}) }
+        : stopping === "esc"
+          ? { rule: "esc", ...(window !== undefined ? { window } : {}) }
+          : { rule: stopping },
+    vote: values.vote,
+    calculator: values.calculator,
+    greedyBaseline: values["greedy-baseline"],
+    prompt: { ...(values["prompt-set"] ? { set: values["prompt-set"] } : {}), ...(shots !== undefined ? { shots } : {}) },
+  };
+  // leave out what was not given, so the engine's defaults apply
+  for (const key of Object.keys(options)) if (options[key] === undefined) delete options[key];
+  return options as SolveOptions;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof CotScError) {
+      process.stderr.write(`cot-sc: ${error.message}\n`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`cot-sc: unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

@@ -1,0 +1,49 @@
+import type { RunSummary } from "../run/types.js";
+import { formatDuration, formatInteger, formatNumber, formatPercent } from "./format.js";
+
+/** Lays out label/value rows in two aligned columns (labels left, values right-aligned). */
+function alignRows(rows: ReadonlyArray<readonly [string, string]>): string[] {
+  const labelWidth = Math.max(...rows.map(([label]) => label.length));
+  const valueWidth = Math.max(...rows.map(([, value]) => value.length));
+  return rows.map(([label, value]) => `  ${label.padEnd(labelWidth)}  ${value.padStart(valueWidth)}`);
+}
+
+/**
+ * The end-of-run summary as a plain-text table for the terminal: problems, single-chain accuracy, the
+ * greedy baseline (only when one was decoded), voted accuracy per rule, mean samples used, generated
+ * tokens, throughput and wall time; below it the majority-vote curve, one `maj@k` row per point.
+ * No colours or control characters, so it reads the same in a log file.
+ *
+ * @example
+ * process.stdout.write(formatSummaryTable(summary) + "\n");
+ * //   problems                       50 (50 with gold)
+ * //   single-chain accuracy       41.2%
+ * //   voted accuracy (majority)   58.0%
+ * //   ...
+ */
+export function formatSummaryTable(summary: RunSummary): string {
+  const problems =
+    summary.withGold === summary.problems
+      ? formatInteger(summary.problems)
+      : `${formatInteger(summary.problems)} (${formatInteger(summary.withGold)} with gold)`;
+  const rows: Array<readonly [string, string]> = [
+    ["problems", problems],
+    ["single-chain accuracy", formatPercent(summary.singleChainAccuracy)],
+  ];
+  if (summary.greedyAccuracy !== null) rows.push(["greedy accuracy", formatPercent(summary.greedyAccuracy)]);
+  rows.push(
+    ["voted accuracy (majority)", formatPercent(summary.votedAccuracy.majority)],
+    ["voted accuracy (verified)", formatPercent(summary.votedAccuracy.verified)],
+    ["voted accuracy (logprob)", formatPercent(summary.votedAccuracy.logprob)],
+    ["mean samples used", formatNumber(summary.meanSamplesUsed, 1)],
+    ["generated tokens", formatInteger(summary.generatedTokens)],
+    ["tokens/s", formatNumber(summary.tokensPerSecond, 1)],
+    ["wall time", formatDuration(summary.wallSeconds)],
+  );
+  const lines = ["Summary", ...alignRows(rows)];
+  if (summary.curve.length > 0) {
+    lines.push("", "Voted accuracy (majority) by chains per problem");
+    lines.push(...alignRows(summary.curve.map((point) => [`maj@${point.k}`, formatPercent(point.accuracy)] as const)));
+  }
+  return lines.join("\n");
+}

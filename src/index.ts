@@ -1,0 +1,34 @@
+/**
+ * cot-sc: chain-of-thought reasoning with self-consistency on ONNX decoders.
+ *
+ * @example
+ * import { createEngine } from "cot-sc";
+ * const engine = await createEngine();                       // the shipped model
+ * const result = await engine.solve("Dad bought 30 apples ...", { samples: 20 });
+ * console.log(result.answer, result.voteShare);
+ * await engine.close();
+ */
+export { createEngine, summarize } from "./run/index.js";
+export type {
+  ChainReport,
+  Engine,
+  EngineOptions,
+  ProblemResult,
+  RuleOutcome,
+  RunOptions,
+  RunSummary,
+  SolveOptions,
+  StoppingOptions,
+  VoteEntry,
+  VoteRuleName,
+} from "./run/index.js";
+export type { Backend, FinishReason, ForceHook, SampledChain, SampleRequest, SampleResult, SampleUsage } from "./backends/backend.js";
+export { createOnnxBackend, type OnnxBackend, type OnnxBackendOptions } from "./backends/onnx.js";
+export { createReplayBackend } from "./backends/replay.js";
+export { readProblems, type Problem, type ReadProblemsOptions } from "./problems/index.js";
+export { buildChatPrompt, buildPrompt, loadPromptSet, type PromptSet } from "./prompt/index.js";
+export { calculatorResult, extractAnswer, verifyChain, type ChainVerdict, type StepVerdict } from "./verify/index.js";
+export { adaptiveRule, escRule, fixedRule, vote, voteAll, type StoppingRule, type VoteInput, type VoteResult } from "./vote/index.js";
+export { majorityAtK } from "./vote/maj-at-k.js";
+export { SHIPPED_MODEL } from "./model/index.js";
+export { AbortError, CotScError, DeviceError, InputError, ModelLoadError, OptionsError } from "./errors.js";

@@ -1,0 +1,160 @@
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+
+import { AbortError, CotScError, ModelLoadError } from "../errors.js";
+import { decode, type DecodeJob, type DecodeResult } from "./decoder.js";
+import { loadModel, type LoadModelOptions } from "./loaded-model.js";
+import type { ModelConfig } from "./model-dir.js";
+import type { GraphLayout } from "./session.js";
+
+/** What callers learn about a loaded model. */
+export interface DecoderInfo {
+  graphPath: string;
+  layout: GraphLayout;
+  eosTokenIds: readonly number[];
+  maxPositions: number | undefined;
+  config: ModelConfig;
+  chatTemplate: string | undefined;
+  bosToken: string | undefined;
+  eosToken: string | undefined;
+}
+
+export interface DecodeCallOptions {
+  signal?: AbortSignal;
+  force?: (text: string, group: number, index: number) => Promise<string | undefined> | string | undefined;
+}
+
+/** A loaded decoder, in a worker thread or in-process; both run the same decode loop. */
+export interface DecoderHandle {
+  readonly info: DecoderInfo;
+  decode(job: DecodeJob, options?: DecodeCallOptions): Promise<DecodeResult>;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a decoder. With `worker: true` (the default) the session lives in a worker thread: a 100 ms
+ * step no longer blocks the caller, so progress output, AbortSignal and servers keep working.
+ */
+export async function startDecoder(
+  directory: string,
+  options: LoadModelOptions & { worker?: boolean } = {},
+): Promise<DecoderHandle> {
+  const { worker = true, ...loadOptions } = options;
+  return worker ? startWorker(directory, loadOptions) : startInProcess(directory, loadOptions);
+}
+
+async function startInProcess(directory: string, options: LoadModelOptions): Promise<DecoderHandle> {
+  const model = await loadModel(directory, options);
+  return {
+    info: {
+      graphPath: model.graphPath,
+      layout: model.signature.layout,
+      eosTokenIds: model.eosTokenIds,
+      maxPositions: model.maxPositions,
+      config: model.files.config,
+      chatTemplate: model.tokenizer.chatTemplate,
+      bosToken: model.tokenizer.bosToken,
+      eosToken: model.tokenizer.eosToken,
+    },
+    decode: (job, call = {}) =>
+      decode(model, job, { aborted: () => call.signal?.aborted ?? false, ...(call.force ? { force: call.force } : {}) }),
+    close: () => model.close(),
+  };
+}
+
+// The worker runs compiled JavaScript: from dist/ it sits beside this file; from src/ (tests run the
+// TypeScript sources) it is the built copy in dist/.
+function workerUrl(): URL {
+  const beside = new URL("./decode-worker.js", import.meta.url);
+  if (existsSync(fileURLToPath(beside))) return beside;
+  const built = new URL("../../dist/model/decode-worker.js", import.meta.url);
+  if (existsSync(fileURLToPath(built))) return built;
+  throw new CotScError("WORKER_MISSING", `decode worker not found at ${fileURLToPath(beside)}; run "npm run build"`);
+}
+
+type Outgoing =
+  | { type: "ready"; info: DecoderInfo }
+  | { type: "init-error"; error: { name: string; message: string; code?: string } }
+  | { type: "result"; id: number; result: DecodeResult }
+  | { type: "error"; id: number; error: { name: string; message: string; code?: string } }
+  | { type: "force"; id: number; requestId: number; text: string; group: number; index: number };
+
+async function startWorker(directory: string, options: LoadModelOptions): Promise<DecoderHandle> {
+  const worker = new Worker(workerUrl(), { workerData: { directory, options } });
+  const jobs = new Map<number, { resolve: (r: DecodeResult) => void; reject: (e: Error) => void; call: DecodeCallOptions }>();
+  let nextId = 0;
+  let failure: Error | undefined;
+
+  const info = await new Promise<DecoderInfo>((resolve, reject) => {
+    const onMessage = (message: Outgoing): void => {
+      if (message.type === "ready") resolve(message.info);
+      else if (message.type === "init-error") reject(reviveError(message.error, directory));
+    };
+    worker.once("message", onMessage);
+    worker.once("error", reject);
+  });
+
+  worker.on("message", (message: Outgoing) => {
+    if (message.type === "result" || message.type === "error") {
+      const job = jobs.get(message.id);
+      jobs.delete(message.id);
+      if (message.type === "result") job?.resolve(message.result);
+      else job?.reject(reviveError(message.error, directory));
+    } else if (message.type === "force") {
+      const job = jobs.get(message.id);
+      void Promise.resolve(job?.call.force?.(message.text, message.group, message.index)).then(
+        (text) => worker.postMessage({ type: "force-result", requestId: message.requestId, text }),
+        () => worker.postMessage({ type: "force-result", requestId: message.requestId, text: undefined }),
+      );
+    }
+  });
+  worker.on("error", (error) => {
+    failure = error;
+    for (const job of jobs.values()) job.reject(error);
+    jobs.clear();
+  });
+  worker.unref();
+
+  return {
+    info,
+    decode(job, call = {}) {
+      if (failure) return Promise.reject(failure);
+      if (call.signal?.aborted) return Promise.reject(new AbortError());
+      const id = nextId++;
+      const abortFlag = new SharedArrayBuffer(4);
+      const onAbort = (): void => {
+        Atomics.store(new Int32Array(abortFlag), 0, 1);
+      };
+      call.signal?.addEventListener("abort", onAbort, { once: true });
+      return new Promise<DecodeResult>((resolve, reject) => {
+        jobs.set(id, { resolve, reject, call });
+        worker.ref(); // keep the process alive while a job runs
+        worker.postMessage({ type: "decode", id, job, abortFlag, withForce: call.force !== undefined });
+      }).finally(() => {
+        call.signal?.removeEventListener("abort", onAbort);
+        if (jobs.size === 0) worker.unref();
+      });
+    },
+    async close() {
+      worker.postMessage({ type: "close" });
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => void worker.terminate().then(() => resolve()), 2000);
+        worker.once("exit", () => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    },
+  };
+}
+
+function reviveError(error: { name: string; message: string; code?: string }, directory: string): Error {
+  if (error.name === "AbortError") return new AbortError(error.message);
+  if (error.name === "ModelLoadError") {
+    const revived = new ModelLoadError(error.message, directory);
+    revived.message = error.message;
+    return revived;
+  }
+  return new CotScError(error.code ?? "DECODE", error.message);
+}

@@ -1,0 +1,199 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+
+import pLimit from "p-limit";
+import type { Logger } from "pino";
+
+import type { Backend, SampleResult } from "../backends/backend.js";
+import { createOnnxBackend, type OnnxBackend } from "../backends/onnx.js";
+import { createReplayBackend } from "../backends/replay.js";
+import { OptionsError } from "../errors.js";
+import { SHIPPED_MODEL } from "../model/index.js";
+import type { Problem } from "../problems/problem.js";
+import { buildChatPrompt, buildPrompt, loadPromptSet, type PromptSet } from "../prompt/index.js";
+import { calculatorHook } from "./calculator-hook.js";
+import { silentLogger } from "./logger.js";
+import {
+  engineOptionsSchema,
+  type EngineOptions,
+  parseOptions,
+  type ParsedSolveOptions,
+  runOptionsSchema,
+  type RunOptions,
+  solveOptionsSchema,
+  type SolveOptions,
+} from "./options.js";
+import { solveProblem, type SolveContext } from "./solve-problem.js";
+import type { ProblemResult } from "./types.js";
+
+/** A loaded engine: solve one question or a whole problem set with self-consistency. */
+export interface Engine {
+  /** The backend in use ("onnx" or "replay"), and for onnx the graph and its layout. */
+  readonly info: { backend: string; model?: string; graph?: string; layout?: string; device: string };
+  /** Solve one question (optionally with its gold answer, for `correct`). */
+  solve(question: string, options?: SolveOptions & { id?: string; gold?: string | null }): Promise<ProblemResult>;
+  /** Just sample chains for a question (no verification, no vote): the sampler as the engine drives it. */
+  sample(question: string, options?: SolveOptions): Promise<SampleResult>;
+  /** Solve a problem set, `concurrency` problems at a time; results arrive as each problem finishes. */
+  run(problems: Iterable<Problem> | AsyncIterable<Problem>, options?: RunOptions): AsyncGenerator<ProblemResult>;
+  close(): Promise<void>;
+}
+
+const COT_DEFAULTS = { temperature: 0.7, topK: 0, topP: 1, maxTokens: 320 };
+
+/**
+ * Creates an engine on a model (the shipped one by default) or on recorded chains.
+ *
+ * @example
+ * const engine = await createEngine();
+ * const result = await engine.solve("Dad bought 30 apples ...", { samples: 20 });
+ * result.answer; result.voteShare; result.chains[0].steps;
+ * await engine.close();
+ */
+export async function createEngine(options: EngineOptions = {}): Promise<Engine> {
+  const parsed = parseOptions(engineOptionsSchema, options, "engine options");
+  const logger: Logger = parsed.logger ?? silentLogger();
+  let backend: Backend;
+  let onnx: OnnxBackend | undefined;
+  let modelDefaults: Partial<typeof COT_DEFAULTS> = {};
+  let defaultPromptSet = "gsm8k-8shot";
+  const model = parsed.model ?? SHIPPED_MODEL;
+  if (parsed.backend === "replay") {
+    if (!parsed.recorded) throw new OptionsError("invalid engine options", ['recorded: the replay backend needs a recorded-chains file']);
+    backend = await createReplayBackend(parsed.recorded, parsed.sources ? { sources: parsed.sources } : {});
+  } else {
+    if (parsed.device !== "cpu") {
+      throw new OptionsError("invalid engine options", [`device: "${parsed.device}" is not available in this build; use "cpu"`]);
+    }
+    onnx = await createOnnxBackend(model, {
+      graph: parsed.graph,
+      worker: parsed.worker,
+      logger,
+      ...(parsed.maxBatchRows ? { maxBatchRows: parsed.maxBatchRows } : {}),
+      ...(parsed.threads ? { session: { intraOpThreads: parsed.threads } } : {}),
+    });
+    backend = onnx;
+    const generation = onnx.info.config.generation;
+    modelDefaults = {
+      ...(generation.temperature !== undefined && generation.doSample !== false ? { temperature: generation.temperature } : {}),
+      ...(generation.topK !== undefined ? { topK: generation.topK } : {}),
+      ...(generation.topP !== undefined ? { topP: generation.topP } : {}),
+      ...(generation.maxNewTokens !== undefined ? { maxTokens: generation.maxNewTokens } : {}),
+    };
+    defaultPromptSet = (await modelPromptSet(model)) ?? defaultPromptSet;
+  }
+  const promptSets = new Map<string, Promise<PromptSet>>();
+  const promptSet = (name: string): Promise<PromptSet> => {
+    let set = promptSets.get(name);
+    if (!set) promptSets.set(name, (set = loadPromptSet(name)));
+    return set;
+  };
+
+  const context = async (problem: Problem, solve: ParsedSolveOptions): Promise<SolveContext> => {
+    const sampling = {
+      temperature: solve.temperature ?? modelDefaults.temperature ?? COT_DEFAULTS.temperature,
+      topK: solve.topK ?? modelDefaults.topK ?? COT_DEFAULTS.topK,
+      topP: solve.topP ?? modelDefaults.topP ?? COT_DEFAULTS.topP,
+      maxTokens: solve.maxTokens ?? modelDefaults.maxTokens ?? COT_DEFAULTS.maxTokens,
+    };
+    if (!backend.needsPrompt) return { backend, prompt: { text: problem.question, stop: [] }, sampling };
+    const set = await promptSet(solve.prompt.set ?? defaultPromptSet);
+    const shots = solve.prompt.shots === undefined ? {} : { shots: solve.prompt.shots };
+    const info = onnx?.info;
+    const prompt = info?.chatTemplate
+      ? buildChatPrompt(set, problem.question, info.chatTemplate, {
+          ...shots,
+          ...(info.bosToken ? { bosToken: info.bosToken } : {}),
+          ...(info.eosToken ? { eosToken: info.eosToken } : {}),
+        })
+      : buildPrompt(set, problem.question, shots);
+    return { backend, prompt, sampling };
+  };
+
+  const solveOne = async (problem: Problem, solve: ParsedSolveOptions): Promise<ProblemResult> => {
+    const started = performance.now();
+    const result = await solveProblem(problem, await context(problem, solve), solve);
+    logger.debug({ id: problem.id, samples: result.samplesUsed, ms: performance.now() - started }, "solved");
+    return result;
+  };
+
+  return {
+    info: {
+      backend: backend.name,
+      device: parsed.backend === "replay" ? "none" : parsed.device,
+      ...(onnx ? { model, graph: onnx.info.graphPath, layout: onnx.info.layout } : {}),
+    },
+    async solve(question, options = {}) {
+      const { id, gold, ...rest } = options;
+      const solve = parseOptions(solveOptionsSchema, rest, "solve options");
+      return solveOne({ id: id ?? "question", question, gold: gold ?? null }, solve);
+    },
+    async sample(question, options = {}) {
+      const solve = parseOptions(solveOptionsSchema, options, "sample options");
+      const { prompt, sampling } = await context({ id: "question", question, gold: null }, solve);
+      return backend.sampleChains({
+        prompt: prompt.text,
+        count: solve.samples,
+        maxTokens: sampling.maxTokens,
+        temperature: sampling.temperature,
+        topK: sampling.topK,
+        topP: sampling.topP,
+        seed: solve.seed,
+        stop: prompt.stop,
+        problemId: "question",
+        ...(solve.signal ? { signal: solve.signal } : {}),
+        ...(solve.calculator ? { force: calculatorHook } : {}),
+      });
+    },
+    async *run(problems, options = {}) {
+      const solve = parseOptions(runOptionsSchema, options, "run options");
+      const limit = pLimit(solve.concurrency);
+      const done: Array<ProblemResult | Error> = [];
+      let wake: (() => void) | undefined;
+      let inFlight = 0;
+      let exhausted = false;
+      const iterator = (Symbol.asyncIterator in problems ? problems[Symbol.asyncIterator]() : (problems as Iterable<Problem>)[Symbol.iterator]()) as
+        | AsyncIterator<Problem>
+        | Iterator<Problem>;
+      const push = (item: ProblemResult | Error): void => {
+        inFlight--; // before waking the reader, which checks inFlight
+        done.push(item);
+        wake?.();
+      };
+      // read problems lazily: never more in flight than the concurrency, so large files stream
+      const fill = async (): Promise<void> => {
+        while (!exhausted && inFlight < solve.concurrency) {
+          const next = await iterator.next();
+          if (next.done) {
+            exhausted = true;
+            break;
+          }
+          inFlight++;
+          void limit(() => solveOne(next.value, solve)).then(push, push);
+        }
+      };
+      await fill();
+      while (inFlight > 0 || done.length > 0) {
+        if (done.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+        wake = undefined;
+        while (done.length > 0) {
+          const item = done.shift()!;
+          if (item instanceof Error) throw item;
+          yield item;
+        }
+        await fill();
+      }
+    },
+    close: () => backend.close(),
+  };
+}
+
+/** The model's own prompt set, from `cot-sc.json` in its directory (the shipped model has one). */
+async function modelPromptSet(directory: string): Promise<string | undefined> {
+  try {
+    const json = JSON.parse(await readFile(join(directory, "cot-sc.json"), "utf8")) as { promptSet?: unknown };
+    return typeof json.promptSet === "string" ? json.promptSet : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,90 @@
+import type { Logger } from "pino";
+import { z } from "zod";
+
+import { OptionsError } from "../errors.js";
+
+const positiveInt = z.number().int().positive();
+
+/** How many chains to draw, and when to stop early. */
+export const stoppingSchema = z.discriminatedUnion("rule", [
+  z.strictObject({ rule: z.literal("fixed") }),
+  z.strictObject({
+    rule: z.literal("adaptive"),
+    /** Stop when P(leader's true share > 1/2) reaches this (Adaptive-Consistency). Default 0.95. */
+    threshold: z.number().gt(0).lt(1).default(0.95),
+    /** Chains drawn per round; the rule is asked after each round. Default 4. */
+    batch: positiveInt.default(4),
+  }),
+  z.strictObject({
+    rule: z.literal("esc"),
+    /** Stop when the last `window` answers agree (Early-Stopping Self-Consistency). Default 5. */
+    window: positiveInt.default(5),
+  }),
+]);
+
+export const voteRuleSchema = z.enum(["majority", "verified", "logprob"]);
+
+/** Options of `engine.solve` and `engine.run`, validated at the boundary. */
+export const solveOptionsSchema = z.strictObject({
+  samples: positiveInt.max(10_000).default(20),
+  seed: z.number().int().default(1),
+  /** Default: the model's generation_config.json, else 0.7. `<= 0`: greedy. */
+  temperature: z.number().min(0).optional(),
+  /** Default: generation_config.json, else 0 (off). */
+  topK: z.number().int().min(0).optional(),
+  /** Default: generation_config.json, else 1 (off). */
+  topP: z.number().gt(0).max(1).optional(),
+  /** Default: generation_config.json's max_new_tokens, else 320. */
+  maxTokens: positiveInt.optional(),
+  stopping: stoppingSchema.default({ rule: "fixed" }),
+  vote: voteRuleSchema.default("majority"),
+  /** Complete every `<<expr=` with the exact result (calculator-assisted decoding). */
+  calculator: z.boolean().default(false),
+  /** Also decode one greedy chain per problem, for the greedy baseline. */
+  greedyBaseline: z.boolean().default(false),
+  /** Prompt set (name in chains/ or a path) and shots; default: the model's own. */
+  prompt: z.strictObject({ set: z.string().optional(), shots: z.union([z.number().int().min(0), z.literal("all")]).optional() }).default({}),
+  signal: z.instanceof(AbortSignal).optional(),
+});
+
+export const runOptionsSchema = solveOptionsSchema.extend({
+  /** Problems solved at once (their chains share decode batches). Default 4. */
+  concurrency: positiveInt.max(256).default(4),
+});
+
+export const engineOptionsSchema = z.strictObject({
+  /** A model directory (Hugging Face / Optimum layout). Default: the shipped model. */
+  model: z.string().optional(),
+  backend: z.enum(["onnx", "replay"]).default("onnx"),
+  /** Replay backend: the recorded-chains JSONL file. */
+  recorded: z.string().optional(),
+  /** Replay backend: only chains from these sources (e.g. "gpt4_COT"). */
+  sources: z.array(z.string()).optional(),
+  device: z.enum(["cpu", "webgpu", "cuda", "auto"]).default("cpu"),
+  /** Decode in a worker thread (default true). */
+  worker: z.boolean().default(true),
+  /** Which graph: cot-sc's split-cache export (fast) or the Optimum one. Default "auto". */
+  graph: z.enum(["auto", "split-cache", "optimum"]).default("auto"),
+  /** onnxruntime intra-op threads; default: the machine's cores. */
+  threads: positiveInt.optional(),
+  /** Most rows in one decode batch (default 64). */
+  maxBatchRows: positiveInt.optional(),
+  logger: z.custom<Logger>((value) => typeof value === "object" && value !== null && "debug" in value).optional(),
+});
+
+export type StoppingOptions = z.output<typeof stoppingSchema>;
+export type SolveOptions = z.input<typeof solveOptionsSchema>;
+export type ParsedSolveOptions = z.output<typeof solveOptionsSchema>;
+export type RunOptions = z.input<typeof runOptionsSchema>;
+export type EngineOptions = z.input<typeof engineOptionsSchema>;
+export type ParsedEngineOptions = z.output<typeof engineOptionsSchema>;
+
+/** Parses options with a zod schema, turning failures into an OptionsError that names every bad field. */
+export function parseOptions<T extends z.ZodType>(schema: T, value: unknown, what: string): z.output<T> {
+  const parsed = schema.safeParse(value ?? {});
+  if (parsed.success) return parsed.data;
+  throw new OptionsError(
+    `invalid ${what}`,
+    parsed.error.issues.map((issue) => `${issue.path.join(".") || "(options)"}: ${issue.message}`),
+  );
+}

@@ -1,0 +1,119 @@
+import type { Backend, SampleRequest, SampledChain } from "../backends/backend.js";
+import type { Problem } from "../problems/problem.js";
+import { verifyChain } from "../verify/index.js";
+import { adaptiveRule, escRule, fixedRule, type StoppingRule, voteAll } from "../vote/index.js";
+import { calculatorHook } from "./calculator-hook.js";
+import type { ParsedSolveOptions } from "./options.js";
+import { sameAnswer } from "./same-answer.js";
+import type { ChainReport, ProblemResult, RuleOutcome, VoteRuleName } from "./types.js";
+
+/** What the engine resolved for a problem before sampling: its prompt and the sampling settings. */
+export interface SolveContext {
+  backend: Backend;
+  prompt: { text: string; stop: string[] };
+  sampling: { temperature: number; topK: number; topP: number; maxTokens: number };
+}
+
+/**
+ * Solves one problem: draws chains (in rounds when a stopping rule is on), verifies each, votes by every
+ * rule, and reports the chosen rule's answer.
+ */
+export async function solveProblem(problem: Problem, context: SolveContext, options: ParsedSolveOptions): Promise<ProblemResult> {
+  const { backend, prompt, sampling } = context;
+  const rule = stoppingRule(options);
+  const round = options.stopping.rule === "adaptive" ? options.stopping.batch : options.stopping.rule === "esc" ? options.stopping.window : options.samples;
+  const chains: ChainReport[] = [];
+  const warnings = new Set<string>();
+  const usage = { promptTokens: 0, generatedTokens: 0, wallMs: 0 };
+  let stoppedBy: ProblemResult["stoppedBy"] = "budget";
+
+  const request = (count: number, firstIndex: number, temperature: number): SampleRequest => ({
+    prompt: prompt.text,
+    count,
+    firstIndex,
+    maxTokens: sampling.maxTokens,
+    temperature,
+    topK: sampling.topK,
+    topP: sampling.topP,
+    seed: options.seed,
+    stop: prompt.stop,
+    problemId: problem.id,
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.calculator ? { force: calculatorHook } : {}),
+  });
+
+  while (chains.length < options.samples) {
+    const count = Math.min(round, options.samples - chains.length);
+    const result = await backend.sampleChains(request(count, chains.length, sampling.temperature));
+    for (const warning of result.warnings) warnings.add(warning);
+    usage.promptTokens += result.usage.promptTokens;
+    usage.generatedTokens += result.usage.generatedTokens;
+    usage.wallMs += result.usage.wallMs;
+    if (result.chains.length === 0) break; // a replay source with no more chains
+    for (const chain of result.chains) chains.push(report(chain, problem.gold));
+    if (rule.shouldStop(chains.map((c) => c.answer))) {
+      stoppedBy = "rule";
+      break;
+    }
+  }
+
+  const votes = voteAll(chains.map((c) => ({ answer: c.answer, verified: c.verified, logprob: c.logprob, tokens: c.tokens })));
+  const outcome = (name: VoteRuleName): RuleOutcome => ({
+    answer: votes[name].answer,
+    share: votes[name].share,
+    correct: sameAnswer(votes[name].answer, problem.gold),
+  });
+  const chosen = votes[options.vote];
+  const withGold = problem.gold === null ? null : chains.filter((c) => c.correct).length / Math.max(1, chains.length);
+
+  const result: ProblemResult = {
+    id: problem.id,
+    question: problem.question,
+    gold: problem.gold,
+    answer: chosen.answer,
+    correct: sameAnswer(chosen.answer, problem.gold),
+    voteShare: chosen.share,
+    votes: chosen.distribution.map((d) => ({ answer: d.answer, count: d.count, weight: d.weight, chains: [...d.chains] })),
+    rule: options.vote,
+    samplesUsed: chains.length,
+    chainAccuracy: withGold,
+    byRule: { majority: outcome("majority"), verified: outcome("verified"), logprob: outcome("logprob") },
+    chains,
+    usage,
+    stoppedBy,
+    warnings: [...warnings],
+  };
+  if (options.greedyBaseline) {
+    const greedy = await backend.sampleChains(request(1, 0, 0));
+    const chain = greedy.chains[0];
+    if (chain) {
+      const verdict = verifyChain(chain.text);
+      result.greedy = { answer: verdict.answer, correct: sameAnswer(verdict.answer, problem.gold), text: chain.text };
+    }
+  }
+  return result;
+}
+
+function report(chain: SampledChain, gold: string | null): ChainReport {
+  const verdict = verifyChain(chain.text);
+  return {
+    index: chain.index,
+    text: chain.text,
+    tokens: chain.tokens,
+    finishReason: chain.finishReason,
+    logprob: chain.logprob,
+    answer: verdict.answer,
+    verified: verdict.verified,
+    passed: verdict.passed,
+    checked: verdict.checked,
+    steps: verdict.steps,
+    correct: sameAnswer(verdict.answer, gold),
+  };
+}
+
+function stoppingRule(options: ParsedSolveOptions): StoppingRule {
+  const stopping = options.stopping;
+  if (stopping.rule === "adaptive") return adaptiveRule({ threshold: stopping.threshold });
+  if (stopping.rule === "esc") return escRule({ window: stopping.window });
+  return fixedRule();
+}

@@ -1,0 +1,37 @@
+import { majorityAtK } from "../vote/maj-at-k.js";
+import { sameAnswer } from "./same-answer.js";
+import type { ProblemResult, RunSummary, VoteRuleName } from "./types.js";
+
+const CURVE_POINTS = [1, 2, 3, 5, 10, 20, 40, 80];
+
+/**
+ * Totals over a problem set: single-chain accuracy (mean over all chains of the problems with a gold
+ * answer), greedy accuracy (when a greedy chain was decoded), voted accuracy per rule, samples used,
+ * throughput, and the majority-vote curve over k (maj@k from the chains each problem drew).
+ */
+export function summarize(results: readonly ProblemResult[], wallSeconds: number): RunSummary {
+  const graded = results.filter((r) => r.gold !== null);
+  const mean = (values: number[]): number | null => (values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length);
+  const chainOutcomes = graded.flatMap((r) => r.chains.map((c) => (c.correct ? 1 : 0)));
+  const greedy = graded.filter((r) => r.greedy !== undefined).map((r) => (r.greedy!.correct ? 1 : 0));
+  const voted = (rule: VoteRuleName): number | null => mean(graded.map((r) => (r.byRule[rule].correct ? 1 : 0)));
+  const generated = results.reduce((sum, r) => sum + r.usage.generatedTokens, 0);
+  const minChains = Math.min(...graded.map((r) => r.chains.length));
+  const curve = CURVE_POINTS.filter((k) => graded.length > 0 && k <= minChains).map((k) => ({
+    k,
+    accuracy: mean(graded.map((r) => majorityAtK(r.chains.map((c) => c.answer), (a) => sameAnswer(a, r.gold) === true, k)))!,
+  }));
+  return {
+    problems: results.length,
+    withGold: graded.length,
+    singleChainAccuracy: mean(chainOutcomes),
+    greedyAccuracy: mean(greedy),
+    votedAccuracy: { majority: voted("majority"), verified: voted("verified"), logprob: voted("logprob") },
+    meanSamplesUsed: mean(results.map((r) => r.samplesUsed)) ?? 0,
+    generatedTokens: generated,
+    promptTokens: results.reduce((sum, r) => sum + r.usage.promptTokens, 0),
+    tokensPerSecond: wallSeconds > 0 ? generated / wallSeconds : 0,
+    wallSeconds,
+    curve,
+  };
+}
