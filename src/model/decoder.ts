@@ -1,6 +1,6 @@
 import * as ort from "onnxruntime-node";
 
-import { AbortError } from "../errors.js";
+import { AbortError, CotScError } from "../errors.js";
 import { createRng, createSamplerChain, logProbability, type Rng, type SamplingSettings } from "../sampling/index.js";
 import { halfToFloat } from "./half-float.js";
 import type { KvArray, KvCache, PrefillEntry } from "./kv-cache.js";
@@ -24,6 +24,8 @@ export interface DecodeJob {
   stop: readonly string[];
   /** End a chain once it completes a `#### n` line (GSM8K's answer line). */
   stopAtAnswerLine: boolean;
+  /** Benchmarks only: keep sampling past EOS, so every row generates exactly maxTokens. */
+  ignoreEos?: boolean;
   /** Calculator hook trigger character (see ForceHook); undefined: no hook. */
   forceTrigger?: string;
 }
@@ -81,7 +83,7 @@ export async function decode(model: DecoderModel, job: DecodeJob, hooks: DecodeH
   const { signature, session } = model;
   // the logits width is the truth (embeddings are often padded past the tokenizer's vocabulary)
   const vocab = model.logitsWidth;
-  const eos = new Set(model.eosTokenIds);
+  const eos = new Set(job.ignoreEos ? [] : model.eosTokenIds);
   const stops = job.stop.filter((s) => s.length > 0).map((s) => new TextEncoder().encode(s));
   const trigger = job.forceTrigger ? new TextEncoder().encode(job.forceTrigger)[0] : undefined;
   const sampler = createSamplerChain(job.sampling, vocab);
@@ -101,6 +103,9 @@ export async function decode(model: DecoderModel, job: DecodeJob, hooks: DecodeH
   const forced: number[][] = [];
   const results: DecodedChain[][] = job.groups.map(() => []);
   const width = Math.max(...job.groups.map((g) => g.promptIds.length));
+  if (model.maxPositions !== undefined && width >= model.maxPositions) {
+    throw new CotScError("PROMPT_TOO_LONG", `the prompt has ${width} tokens; the model takes at most ${model.maxPositions} positions`);
+  }
   let promptTokens = 0;
 
   // ---- prefill: each prompt once, at batch 1

@@ -1,4 +1,4 @@
-import { majorityAtK } from "../vote/maj-at-k.js";
+import { majorityAtK } from "../vote/index.js";
 import { sameAnswer } from "./same-answer.js";
 import type { ProblemResult, RunSummary, VoteRuleName } from "./types.js";
 

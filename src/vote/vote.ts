@@ -30,13 +30,18 @@ interface MutableTally {
   chains: number[];
 }
 
+// Relative difference below which two weights are a tie: sums of floats depend on their order
+// (ten votes of 0.1 add up to 0.9999999999999999), and a tie should not.
+const weightTolerance = 1e-9;
+
 /**
- * The tie-break order: (1) higher weight, (2) higher count, (3) the answer whose first vote came from the
- * earliest chain (lowest index). Deterministic: two answers never compare equal, since their first
- * chains differ.
+ * The tie-break order: (1) higher weight (weights within a relative 1e-9 tie), (2) higher count, (3) the
+ * answer whose first vote came from the earliest chain (lowest index). Deterministic: two answers never
+ * compare equal, since their first chains differ.
  */
 function compareTallies(left: MutableTally, right: MutableTally): number {
-  if (left.weight !== right.weight) return right.weight - left.weight;
+  const scale = Math.max(Math.abs(left.weight), Math.abs(right.weight));
+  if (Math.abs(left.weight - right.weight) > weightTolerance * scale) return right.weight - left.weight;
   if (left.count !== right.count) return right.count - left.count;
   return (left.chains[0] ?? 0) - (right.chains[0] ?? 0);
 }
@@ -44,7 +49,8 @@ function compareTallies(left: MutableTally, right: MutableTally): number {
 /**
  * Votes over the answers of several chains. Chains whose answer is `null` never vote (unlike harnesses
  * that let `[invalid]` win). Answers are compared as strings, so they should be normalised first
- * (`extractAnswer` does). Ties are broken by weight, then count, then the earliest first vote.
+ * (`extractAnswer` does). The winner has the highest weight; ties (weights within a relative 1e-9) go to
+ * the answer with more votes, then to the one whose first vote came earliest.
  *
  * @example
  * const chains = [

@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { findCalculations, verifyChain } from "../../src/verify/index.js";
 
@@ -77,5 +78,46 @@ describe("findCalculations", () => {
     expect(verifyChain("9^9^9^9 = 5").steps).toEqual([
       { kind: "unparsable", source: "inline", expression: "9^9^9^9", claimed: "5", reason: "too large" },
     ]);
+  });
+});
+
+describe("verifyChain, property-based", () => {
+  it("never throws on random chains and answers each within a bound", () => {
+    const pieces = fc.constantFrom(
+      ..."0123456789.+-*/^%()=, x$<>#\n".split(""),
+      "<<",
+      ">>",
+      " = ",
+      "The answer is ",
+      "####",
+      "\\boxed{",
+      "}",
+      "答案是",
+      "个",
+      "×",
+      "÷",
+      "１",
+      "½",
+      " of ",
+      " and ",
+      " cents",
+      "9^9^9",
+    );
+    fc.assert(
+      fc.property(fc.array(pieces, { maxLength: 300 }).map((parts) => parts.join("")), fc.boolean(), (text, fallback) => {
+        const started = performance.now();
+        const verdict = verifyChain(text, { fallback });
+        expect(performance.now() - started).toBeLessThan(500);
+        expect(verdict.passed).toBeLessThanOrEqual(verdict.checked);
+        expect(verdict.verified).toBe(verdict.steps.length > 0 && verdict.passed === verdict.steps.length);
+      }),
+      { numRuns: 2_000, seed: 11 },
+    );
+    fc.assert(
+      fc.property(fc.string({ maxLength: 500, unit: "grapheme" }), (text) => {
+        expect(() => verifyChain(text)).not.toThrow();
+      }),
+      { numRuns: 1_000, seed: 12 },
+    );
   });
 });

@@ -1,0 +1,75 @@
+import { describe, expect, it } from "vitest";
+import { renderReport } from "../../src/cli/report.js";
+import { sampleResults, sampleSummary } from "./sample-results.js";
+
+const meta = { title: "fixture <run>", command: "cot-sc run fixtures/x.jsonl --samples 3", model: "models/tiny", generatedAt: "2025-01-01T00:00:00Z" };
+const count = (text: string, needle: string): number => text.split(needle).length - 1;
+
+describe("renderReport", () => {
+  const html = renderReport(sampleResults(), sampleSummary(), meta);
+
+  it("escapes hostile text from questions, ids, chains, answers and warnings", () => {
+    // the page's own filter script is the only script element, and no injected element survives
+    expect(count(html.toLowerCase(), "<script")).toBe(1);
+    expect(html).not.toContain("<img");
+    expect(html).not.toContain("<b>id</b>");
+    expect(html).not.toContain("</pre><script>");
+    expect(html).toContain("&lt;/pre&gt;&lt;script&gt;window.pwned = 1;");
+    expect(html).toContain("onerror=&quot;console.error(1)&quot;");
+    expect(html).toContain("&#39;single&#39; &amp;amp;");
+    expect(html).toContain("<title>fixture &lt;run&gt;</title>");
+    expect(html).toContain("<code>&lt;script&gt;</code>");
+  });
+
+  it("is self-contained: no external resources, and a policy that forbids loading any", () => {
+    expect(html).not.toMatch(/\s(?:src|href)="(?!#|data:)/);
+    expect(html).not.toMatch(/https?:\/\/(?!www\.w3\.org\/2000\/svg)/);
+    expect(html).toMatch(/<meta http-equiv="Content-Security-Policy" content="default-src 'none';[^"]*script-src 'sha256-[A-Za-z0-9+/=]+'"/);
+  });
+
+  it("contains the plot: one curve (majority), a dashed single-chain baseline, and a marker per rule", () => {
+    expect(count(html, `id="accuracy-plot"`)).toBe(1);
+    expect(count(html, `class="curve"`)).toBe(1);
+    expect(html).toContain(`class="curve" data-rule="majority"`);
+    for (const rule of ["majority", "verified", "logprob"]) expect(html).toContain(`class="rule-point" data-rule="${rule}"`);
+    expect(html).toMatch(/class="baseline"[^>]*stroke-dasharray/);
+    expect(html).toContain(`class="greedy"`);
+    for (const label of ["chains per problem (k)", "voted accuracy", "0%", "100%", "single chain (40.0%)"]) expect(html).toContain(label);
+  });
+
+  it("leaves out what it does not have: no greedy line, no curve", () => {
+    const bare = renderReport([], sampleSummary({ greedyAccuracy: null, singleChainAccuracy: null, curve: [] }), meta);
+    expect(bare).toContain(`id="accuracy-plot"`);
+    expect(bare).not.toContain(`class="curve"`);
+    expect(bare).not.toContain(`class="greedy"`);
+    expect(bare).not.toContain(`class="baseline"`);
+    expect(bare).toContain("no curve: no graded problems");
+    expect(bare).toContain("No problems.");
+  });
+
+  it("renders one section per problem with its outcome, its vote table and every chain with its steps", () => {
+    expect(count(html, `<section class="problem"`)).toBe(3);
+    expect(html).toContain(`<section class="problem" id="p0" data-correct="true">`);
+    expect(html).toContain(`<section class="problem" id="p1" data-correct="false">`);
+    expect(html).toContain(`<section class="problem" id="p2" data-correct="unknown">`);
+    expect(count(html, `<details class="chain"`)).toBe(3 + 2 + 3);
+    expect(count(html, `<table class="votes">`)).toBe(3);
+    expect(html).toContain(`<li class="ok">2*3 = 6 (actual: 6) ✓`);
+    expect(html).toContain(`<li class="bad">2*3 = 7500 (actual: 6) ✗`);
+    expect(html).toContain(`href="#p0-c2"`);
+    expect(html).toContain(`id="p0-c2"`);
+    expect(html).toContain("1.235"); // a fractional vote weight
+    expect(html).toContain("voted accuracy (verified)</td><td>55.0%");
+  });
+
+  it("stays proportional to its content for a large run", () => {
+    const [one] = sampleResults();
+    const chains = Array.from({ length: 20 }, (_, index) => ({ ...one!.chains[0]!, index }));
+    const results = Array.from({ length: 1000 }, (_, index) => ({ ...one!, id: `p${index}`, chains }));
+    const started = performance.now();
+    const big = renderReport(results, sampleSummary(), meta);
+    expect(performance.now() - started).toBeLessThan(5_000);
+    // about 20,000 chains: well under 1.5 kB of markup each for these short chains
+    expect(big.length).toBeLessThan(1000 * 20 * 1500);
+  });
+});

@@ -1,0 +1,172 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+
+import * as ort from "onnxruntime-node";
+import { describe, expect, test } from "vitest";
+
+import { decode, type DecodeJob } from "../../src/model/decoder.js";
+import { loadModel } from "../../src/model/loaded-model.js";
+import { SHIPPED_MODEL } from "../../src/model/model-dir.js";
+import { startDecoder } from "../../src/model/worker-decoder.js";
+
+interface ReferenceRecord {
+  prompt: string;
+  input_ids: number[];
+  prefill_last_logits: number[];
+  next_token: number;
+  step_logits: number[];
+  greedy_continuation: string;
+}
+const reference = JSON.parse(readFileSync(join(SHIPPED_MODEL, "reference_outputs.json"), "utf8")) as {
+  max_new_tokens: number;
+  stops: string[];
+  records: ReferenceRecord[];
+};
+const config = JSON.parse(readFileSync(join(SHIPPED_MODEL, "config.json"), "utf8")) as { n_layer: number; n_head: number; n_embd: number };
+const headDim = config.n_embd / config.n_head;
+
+function int64(values: number[]): BigInt64Array {
+  return BigInt64Array.from(values.map((v) => BigInt(v)));
+}
+
+function maxAbsDiff(a: Float32Array, b: readonly number[]): number {
+  let worst = 0;
+  for (let i = 0; i < b.length; i++) worst = Math.max(worst, Math.abs(a[i]! - b[i]!));
+  return worst;
+}
+
+function lastRow(tensor: ort.Tensor): Float32Array {
+  const [, seq, vocab] = tensor.dims as [number, number, number];
+  return (tensor.data as Float32Array).slice((seq - 1) * vocab, seq * vocab);
+}
+
+describe("the shipped model's Optimum graph (model.onnx) against the training tool's reference outputs", () => {
+  test.each(reference.records)("prefill with an empty past, then one cached step: $prompt", async (record) => {
+    const session = await ort.InferenceSession.create(join(SHIPPED_MODEL, "model.onnx"));
+    const n = record.input_ids.length;
+    const feeds: Record<string, ort.Tensor> = {
+      input_ids: new ort.Tensor("int64", int64(record.input_ids), [1, n]),
+      attention_mask: new ort.Tensor("int64", new BigInt64Array(n).fill(1n), [1, n]),
+      position_ids: new ort.Tensor("int64", int64([...Array(n).keys()]), [1, n]),
+    };
+    for (let i = 0; i < config.n_layer; i++) {
+      feeds[`past_key_values.${i}.key`] = new ort.Tensor("float32", new Float32Array(0), [1, config.n_head, 0, headDim]);
+      feeds[`past_key_values.${i}.value`] = new ort.Tensor("float32", new Float32Array(0), [1, config.n_head, 0, headDim]);
+    }
+    const first = await session.run(feeds);
+    expect(maxAbsDiff(lastRow(first.logits!), record.prefill_last_logits)).toBeLessThanOrEqual(1e-4);
+
+    const step: Record<string, ort.Tensor> = {
+      input_ids: new ort.Tensor("int64", int64([record.next_token]), [1, 1]),
+      attention_mask: new ort.Tensor("int64", new BigInt64Array(n + 1).fill(1n), [1, n + 1]),
+      position_ids: new ort.Tensor("int64", int64([n]), [1, 1]),
+    };
+    for (let i = 0; i < config.n_layer; i++) {
+      step[`past_key_values.${i}.key`] = first[`present.${i}.key`] as ort.Tensor;
+      step[`past_key_values.${i}.value`] = first[`present.${i}.value`] as ort.Tensor;
+    }
+    const second = await session.run(step);
+    expect(maxAbsDiff(lastRow(second.logits!), record.step_logits)).toBeLessThanOrEqual(1e-4);
+
+    // the same logits without the cache: the whole sequence at once
+    const whole = [...record.input_ids, record.next_token];
+    const uncached = { ...feeds };
+    uncached.input_ids = new ort.Tensor("int64", int64(whole), [1, n + 1]);
+    uncached.attention_mask = new ort.Tensor("int64", new BigInt64Array(n + 1).fill(1n), [1, n + 1]);
+    uncached.position_ids = new ort.Tensor("int64", int64([...Array(n + 1).keys()]), [1, n + 1]);
+    const full = await session.run(uncached);
+    expect(maxAbsDiff(lastRow(full.logits!), [...lastRow(second.logits!)])).toBeLessThanOrEqual(1e-4);
+    await session.release();
+  });
+});
+
+const greedy = (groups: DecodeJob["groups"], maxTokens = reference.max_new_tokens): DecodeJob => ({
+  groups,
+  maxTokens,
+  sampling: { temperature: 0, topK: 0, topP: 1 },
+  stop: reference.stops,
+  stopAtAnswerLine: false,
+});
+const noHooks = { aborted: () => false };
+
+describe.each(["split-cache", "optimum"] as const)("decoding through the %s graph", (graph) => {
+  test("greedy decoding reproduces the training tool's greedy continuations exactly, prompts sharing one batch", async () => {
+    const model = await loadModel(SHIPPED_MODEL, { graph });
+    try {
+      expect(model.signature.layout).toBe(graph);
+      // both reference prompts (different lengths, left-padded) in one batch, 2 rows each
+      const result = await decode(model, greedy(reference.records.map((r) => ({ promptIds: r.input_ids, count: 2, seed: 1, firstIndex: 0 }))), noHooks);
+      reference.records.forEach((record, g) => {
+        for (const chain of result.groups[g]!) expect(chain.text).toBe(record.greedy_continuation);
+      });
+    } finally {
+      await model.close();
+    }
+  });
+
+  test("a seed reproduces its chains, and a chain is the same at k=1 and inside k=16", async () => {
+    const model = await loadModel(SHIPPED_MODEL, { graph });
+    try {
+      const promptIds = reference.records[1]!.input_ids;
+      const job = (count: number, firstIndex: number): DecodeJob => ({
+        groups: [{ promptIds, count, seed: 7, firstIndex }],
+        maxTokens: 120,
+        sampling: { temperature: 0.9, topK: 0, topP: 1 },
+        stop: reference.stops,
+        stopAtAnswerLine: true,
+      });
+      const sixteen = await decode(model, job(16, 0), noHooks);
+      const again = await decode(model, job(16, 0), noHooks);
+      expect(again.groups[0]!.map((c) => c.text)).toEqual(sixteen.groups[0]!.map((c) => c.text));
+      const texts = new Set(sixteen.groups[0]!.map((c) => c.text));
+      expect(texts.size).toBeGreaterThan(1); // sampled, not all greedy
+      for (const index of [0, 5, 11]) {
+        const alone = await decode(model, job(1, index), noHooks);
+        expect(alone.groups[0]![0]!.text).toBe(sixteen.groups[0]![index]!.text);
+        expect(alone.groups[0]![0]!.logprob).toBeCloseTo(sixteen.groups[0]![index]!.logprob, 3);
+      }
+      for (const chain of sixteen.groups[0]!) {
+        expect(["eos", "stop", "length"]).toContain(chain.finishReason);
+        expect(chain.logprob).toBeLessThanOrEqual(0);
+        expect(chain.tokens).toBeGreaterThan(0);
+      }
+    } finally {
+      await model.close();
+    }
+  });
+});
+
+describe("the worker thread", () => {
+  test("keeps the event loop free while decoding, and AbortSignal cancels", async () => {
+    const decoder = await startDecoder(SHIPPED_MODEL);
+    try {
+      const promptIds = reference.records[1]!.input_ids;
+      let ticks = 0;
+      const timer = setInterval(() => ticks++, 5);
+      const started = performance.now();
+      const result = await decoder.decode({
+        groups: [{ promptIds, count: 16, seed: 1, firstIndex: 0 }],
+        maxTokens: 200,
+        sampling: { temperature: 1, topK: 0, topP: 1 },
+        stop: [],
+        stopAtAnswerLine: false,
+        ignoreEos: true,
+      });
+      clearInterval(timer);
+      const elapsed = performance.now() - started;
+      expect(result.generatedTokens).toBe(16 * 200);
+      // a blocked loop would tick about once per decode; a free one about every 5 ms
+      expect(ticks).toBeGreaterThan(elapsed / 5 / 4);
+
+      const controller = new AbortController();
+      const pending = decoder.decode(
+        { groups: [{ promptIds, count: 4, seed: 1, firstIndex: 0 }], maxTokens: 5000, sampling: { temperature: 1, topK: 0, topP: 1 }, stop: [], stopAtAnswerLine: false, ignoreEos: true },
+        { signal: controller.signal },
+      );
+      setTimeout(() => controller.abort(), 100);
+      await expect(pending).rejects.toMatchObject({ code: "ABORTED" });
+    } finally {
+      await decoder.close();
+    }
+  });
+});
