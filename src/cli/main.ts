@@ -74,7 +74,7 @@ function engineOptions(values: Flags, problems?: string): EngineOptions {
     ...(values.source ? { sources: values.source } : {}),
     ...(values.device ? { device: values.device as NonNullable<EngineOptions["device"]> } : {}),
     ...(values.graph ? { graph: values.graph as NonNullable<EngineOptions["graph"]> } : {}),
-    ...(threads ? { threads } : {}),
+    ...(threads !== undefined ? { threads } : {}),
     ...(values["no-worker"] ? { worker: false } : {}),
     ...(values.verbose ? { logger: pino({ level: "debug" }, pino.destination(2)) } : {}),
   };

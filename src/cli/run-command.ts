@@ -41,7 +41,7 @@ export async function runCommand(file: string, values: Flags, engineOptions: Eng
   let graded = 0;
   let correct = 0;
   try {
-    for await (const result of engine.run(pending(), { ...solveOptions, ...(concurrency ? { concurrency } : {}) })) {
+    for await (const result of engine.run(pending(), { ...solveOptions, ...(concurrency !== undefined ? { concurrency } : {}) })) {
       results?.append(result);
       fresh.push(result);
       chains += result.samplesUsed;

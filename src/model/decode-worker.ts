@@ -36,6 +36,7 @@ modelPromise.then(
         chatTemplate: model.tokenizer.chatTemplate,
         bosToken: model.tokenizer.bosToken,
         eosToken: model.tokenizer.eosToken,
+        device: model.device,
       },
     }),
   (error: Error) => port.postMessage({ type: "init-error", error: serializeError(error) }),

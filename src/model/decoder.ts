@@ -3,10 +3,9 @@ import * as ort from "onnxruntime-node";
 import { AbortError, CotScError } from "../errors.js";
 import { createRng, createSamplerChain, logProbability, type Rng, type SamplingSettings } from "../sampling/index.js";
 import { halfToFloat } from "./half-float.js";
-import type { KvArray, KvCache, PrefillEntry } from "./kv-cache.js";
-import { PresentKvCache } from "./present-cache.js";
+import { adopt } from "./device-tensors.js";
+import type { KvCache, PrefillEntry } from "./kv-cache.js";
 import type { GraphSignature } from "./session.js";
-import { SplitKvCache } from "./split-cache.js";
 
 /** One prompt and the chains to draw from it. Several groups can share one batch. */
 export interface DecodeGroup {
@@ -59,6 +58,15 @@ export interface DecoderModel {
   maxPositions: number | undefined;
   /** Width of the logits' last dimension. */
   logitsWidth: number;
+  /** How this model's KV cache is made: host buffers (split-cache, Optimum) or device tensors. */
+  caches: CacheFactory;
+}
+
+export interface CacheFactory {
+  /** An empty cache for a prefill at batch 1. */
+  empty(): KvCache;
+  /** The batch cache: each prompt's prefill copied to its rows, left-padded to `width` slots. */
+  fromPrefills(entries: readonly PrefillEntry[], width: number): KvCache | Promise<KvCache>;
 }
 
 export interface DecodeHooks {
@@ -116,7 +124,7 @@ export async function decode(model: DecoderModel, job: DecodeJob, hooks: DecodeH
     const group = job.groups[g]!;
     const length = group.promptIds.length;
     promptTokens += length;
-    const empty = signature.layout === "split-cache" ? SplitKvCache.empty(signature) : PresentKvCache.empty(signature);
+    const empty = model.caches.empty();
     const ids = new BigInt64Array(length);
     for (let i = 0; i < length; i++) ids[i] = BigInt(group.promptIds[i]!);
     const positions = new BigInt64Array(length);
@@ -125,10 +133,7 @@ export async function decode(model: DecoderModel, job: DecodeJob, hooks: DecodeH
       ...empty.feeds(),
       ...tokenFeeds(signature, ids, positions, 1, length, new BigInt64Array(empty.maskWidth + length).fill(1n)),
     });
-    const layers: Array<[KvArray, KvArray]> = signature.kvOutputs.map(([k, v]) => [
-      outputs[k]!.data as KvArray,
-      outputs[v]!.data as KvArray,
-    ]);
+    const layers: Array<[ort.Tensor, ort.Tensor]> = signature.kvOutputs.map(([k, v]) => [adopt(outputs[k] as ort.Tensor), adopt(outputs[v] as ort.Tensor)]);
     entries.push({ layers, promptLength: length, rows: group.count });
     prefillLogits.push(lastLogits(outputs.logits!, 0, length, vocab));
     for (let i = 0; i < group.count; i++, row++) {
@@ -141,8 +146,7 @@ export async function decode(model: DecoderModel, job: DecodeJob, hooks: DecodeH
       forced.push([]);
     }
   }
-  const cache: KvCache =
-    signature.layout === "split-cache" ? SplitKvCache.fromPrefills(signature, entries, width) : PresentKvCache.fromPrefills(signature, entries, width);
+  const cache = await model.caches.fromPrefills(entries, width);
 
   // ---- batch state: batch position b holds row live[b]
   const live = new Int32Array(rowCount);
@@ -229,7 +233,7 @@ export async function decode(model: DecoderModel, job: DecodeJob, hooks: DecodeH
       let kept = 0;
       for (let b = 0; b < batch; b++) if (!finished[live[b]!]) keep[kept++] = b;
       if (kept < batch) {
-        if (kept > 0) cache.compact(keep, kept);
+        if (kept > 0) await cache.compact(keep, kept);
         for (let i = 0; i < kept; i++) live[i] = live[keep[i]!]!;
         batch = kept;
       }

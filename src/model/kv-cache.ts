@@ -5,8 +5,8 @@ export type KvArray = Float32Array | Uint16Array;
 
 /** One prompt's prefill result: the cache entries it wrote, for `rows` batch rows that share it. */
 export interface PrefillEntry {
-  /** Per layer [key, value], each [1, heads, promptLength, headDim]. */
-  layers: Array<[KvArray, KvArray]>;
+  /** Per layer [key, value], each [1, heads, promptLength, headDim] (on the host, or on the device). */
+  layers: Array<[ort.Tensor, ort.Tensor]>;
   promptLength: number;
   rows: number;
 }
@@ -27,7 +27,7 @@ export interface KvCache {
   /** Take the step's outputs (new entries or presents) for `seq` new tokens. */
   update(outputs: ort.InferenceSession.OnnxValueMapType, seq: number): void;
   /** Keep batch rows `keep[0..count)` (ascending), dropping the others. */
-  compact(keep: Int32Array, count: number): void;
+  compact(keep: Int32Array, count: number): void | Promise<void>;
   /** Release device buffers, if any. */
   dispose(): void;
 }

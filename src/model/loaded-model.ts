@@ -1,14 +1,21 @@
 import { ModelLoadError } from "../errors.js";
 import { loadTokenizer, type LoadedTokenizer } from "../tokenizer/index.js";
-import type { DecoderModel } from "./decoder.js";
+import type { CacheFactory, DecoderModel } from "./decoder.js";
+import { DeviceKvCache } from "./device-cache.js";
+import { chooseDevice, type DeviceChoice, type DeviceRequest } from "./device.js";
+import { KV_GRAPHS, KvHelpers } from "./kv-helpers.js";
 import { type ModelFiles, resolveModelDirectory } from "./model-dir.js";
-import { createSession, readSignature, type SessionTuning } from "./session.js";
+import { PresentKvCache } from "./present-cache.js";
+import { createSession, type GraphSignature, readSignature, type SessionTuning } from "./session.js";
+import { SplitKvCache } from "./split-cache.js";
 
 /** Which graph to decode with: cot-sc's split-cache export when the directory has one, else Optimum's. */
 export type GraphChoice = "auto" | "split-cache" | "optimum";
 
 export interface LoadModelOptions {
   graph?: GraphChoice;
+  /** Default "cpu". */
+  device?: DeviceRequest;
   session?: SessionTuning;
 }
 
@@ -17,11 +24,16 @@ export interface LoadedModel extends DecoderModel {
   tokenizer: LoadedTokenizer;
   /** The graph file in use. */
   graphPath: string;
+  /** The device decoding runs on, and why. */
+  device: DeviceChoice;
   close(): Promise<void>;
 }
 
 /**
  * Loads a model directory (Hugging Face / Optimum layout) for decoding.
+ *
+ * On the CPU the split-cache graph is preferred (the fast path). On WebGPU the Optimum graph runs with
+ * every `present.*` kept on the device; on CUDA the standard Optimum loop runs through the CUDA provider.
  *
  * @example
  * const model = await loadModel("models/cot-sc-gpt2-tiny");
@@ -29,33 +41,58 @@ export interface LoadedModel extends DecoderModel {
  */
 export async function loadModel(directory: string, options: LoadModelOptions = {}): Promise<LoadedModel> {
   const files = await resolveModelDirectory(directory);
-  const choice = options.graph ?? "auto";
-  const graphPath =
-    choice === "optimum"
-      ? files.optimumGraph
-      : choice === "split-cache"
-        ? files.splitCacheGraph
-        : (files.splitCacheGraph ?? files.optimumGraph);
-  if (!graphPath) {
-    throw new ModelLoadError(`no ${choice} graph in this directory`, files.directory);
+  const device = await chooseDevice(options.device ?? "cpu", `${KV_GRAPHS}gather_float32.onnx`);
+  const choice = device.device === "cpu" ? (options.graph ?? "auto") : "optimum";
+  if (device.device !== "cpu" && options.graph === "split-cache") {
+    throw new ModelLoadError(`the split-cache graph runs on the CPU only (device ${device.device} uses the Optimum graph)`, files.directory);
   }
+  const graphPath =
+    choice === "optimum" ? files.optimumGraph : choice === "split-cache" ? files.splitCacheGraph : (files.splitCacheGraph ?? files.optimumGraph);
+  if (!graphPath) throw new ModelLoadError(`no ${choice} graph in this directory`, files.directory);
+
   const tokenizer = await loadTokenizer(files.directory);
-  const session = await createSession(graphPath, options.session);
-  const signature = readSignature(session, graphPath, files.config);
+  const tuning: SessionTuning = { ...options.session };
+  if (device.device !== "cpu") tuning.executionProviders = [device.device];
+  let session = await createSession(graphPath, tuning);
+  let signature = readSignature(session, graphPath, files.config);
+  let helpers: KvHelpers | undefined;
+  if (device.device === "webgpu") {
+    // presents stay on the device and feed back as past; only the logits come to the host
+    const locations: Record<string, "cpu" | "gpu-buffer"> = { logits: "cpu" };
+    for (const [key, value] of signature.kvOutputs) locations[key] = locations[value] = "gpu-buffer";
+    await session.release();
+    session = await createSession(graphPath, { ...tuning, preferredOutputLocation: locations });
+    signature = readSignature(session, graphPath, files.config);
+    helpers = await KvHelpers.create("webgpu", signature.kvType);
+  }
   const logitsMeta = session.outputMetadata.find((m) => m.name === "logits");
   const declared = logitsMeta?.isTensor ? logitsMeta.shape[2] : undefined;
-  const logitsWidth = typeof declared === "number" ? declared : tokenizer.vocabSize;
   return {
     files,
     tokenizer,
     graphPath,
+    device,
     session,
     signature,
+    caches: cacheFactory(signature, helpers),
     tokenBytes: tokenizer.tokenBytes,
     encode: (text) => tokenizer.encode(text),
     eosTokenIds: files.config.eosTokenIds,
     maxPositions: files.config.maxPositions,
-    logitsWidth,
-    close: () => session.release(),
+    logitsWidth: typeof declared === "number" ? declared : tokenizer.vocabSize,
+    close: async () => {
+      await session.release();
+      await helpers?.release();
+    },
   };
+}
+
+function cacheFactory(signature: GraphSignature, helpers: KvHelpers | undefined): CacheFactory {
+  if (helpers) {
+    return { empty: () => PresentKvCache.empty(signature), fromPrefills: (entries, width) => DeviceKvCache.fromPrefills(signature, helpers, entries, width) };
+  }
+  if (signature.layout === "split-cache") {
+    return { empty: () => SplitKvCache.empty(signature), fromPrefills: (entries, width) => SplitKvCache.fromPrefills(signature, entries, width) };
+  }
+  return { empty: () => PresentKvCache.empty(signature), fromPrefills: (entries, width) => PresentKvCache.fromPrefills(signature, entries, width) };
 }

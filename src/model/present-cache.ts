@@ -39,7 +39,7 @@ export class PresentKvCache implements KvCache {
       const value = allocate(signature.kvType, batch * heads * width * headDim);
       let row = 0;
       for (const entry of entries) {
-        const [sourceKey, sourceValue] = entry.layers[layer]!;
+        const [sourceKey, sourceValue] = entry.layers[layer]!.map((t) => t.data as KvArray) as [KvArray, KvArray];
         const offset = width - entry.promptLength;
         for (let r = 0; r < entry.rows; r++, row++) {
           for (let h = 0; h < heads; h++) {

@@ -50,7 +50,7 @@ export class SplitKvCache implements KvCache {
       const offset = width - entry.promptLength;
       for (let r = 0; r < entry.rows; r++, row++) {
         for (let layer = 0; layer < signature.layers; layer++) {
-          const [newKey, newValue] = entry.layers[layer]!;
+          const [newKey, newValue] = entry.layers[layer]!.map((t) => t.data as KvArray) as [KvArray, KvArray];
           writeEntries(cache.keys[layer]!, cache.values[layer]!, newKey, newValue, row, 0, heads, headDim, capacity,
             offset, entry.promptLength);
         }

@@ -5,6 +5,7 @@ import { Worker } from "node:worker_threads";
 import { AbortError, CotScError, ModelLoadError } from "../errors.js";
 import { decode, type DecodeJob, type DecodeResult } from "./decoder.js";
 import { loadModel, type LoadModelOptions } from "./loaded-model.js";
+import type { DeviceChoice } from "./device.js";
 import type { ModelConfig } from "./model-dir.js";
 import type { GraphLayout } from "./session.js";
 
@@ -18,6 +19,8 @@ export interface DecoderInfo {
   chatTemplate: string | undefined;
   bosToken: string | undefined;
   eosToken: string | undefined;
+  /** The device decoding runs on, and why (for `auto`: why the others were passed over). */
+  device: DeviceChoice;
 }
 
 export interface DecodeCallOptions {
@@ -56,6 +59,7 @@ async function startInProcess(directory: string, options: LoadModelOptions): Pro
       chatTemplate: model.tokenizer.chatTemplate,
       bosToken: model.tokenizer.bosToken,
       eosToken: model.tokenizer.eosToken,
+      device: model.device,
     },
     decode: (job, call = {}) =>
       decode(model, job, { aborted: () => call.signal?.aborted ?? false, ...(call.force ? { force: call.force } : {}) }),

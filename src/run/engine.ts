@@ -29,7 +29,7 @@ import type { ProblemResult } from "./types.js";
 /** A loaded engine: solve one question or a whole problem set with self-consistency. */
 export interface Engine {
   /** The backend in use ("onnx" or "replay"), and for onnx the graph and its layout. */
-  readonly info: { backend: string; model?: string; graph?: string; layout?: string; device: string };
+  readonly info: { backend: string; model?: string; graph?: string; layout?: string; device: string; deviceReasons?: string[] };
   /** Solve one question (optionally with its gold answer, for `correct`). */
   solve(question: string, options?: SolveOptions & { id?: string; gold?: string | null }): Promise<ProblemResult>;
   /** Just sample chains for a question (no verification, no vote): the sampler as the engine drives it. */
@@ -62,10 +62,8 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     if (!parsed.recorded) throw new OptionsError("invalid engine options", ['recorded: the replay backend needs a recorded-chains file']);
     backend = await createReplayBackend(parsed.recorded, parsed.sources ? { sources: parsed.sources } : {});
   } else {
-    if (parsed.device !== "cpu") {
-      throw new OptionsError("invalid engine options", [`device: "${parsed.device}" is not available in this build; use "cpu"`]);
-    }
     onnx = await createOnnxBackend(model, {
+      device: parsed.device,
       graph: parsed.graph,
       worker: parsed.worker,
       logger,
@@ -120,8 +118,8 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   return {
     info: {
       backend: backend.name,
-      device: parsed.backend === "replay" ? "none" : parsed.device,
-      ...(onnx ? { model, graph: onnx.info.graphPath, layout: onnx.info.layout } : {}),
+      device: onnx ? onnx.info.device.device : "none",
+      ...(onnx ? { model, graph: onnx.info.graphPath, layout: onnx.info.layout, deviceReasons: onnx.info.device.reasons } : {}),
     },
     async solve(question, options = {}) {
       const { id, gold, ...rest } = options;

@@ -1,0 +1,76 @@
+import { readFileSync } from "node:fs";
+
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+
+import { createEngine, type Engine, OptionsError } from "../../src/index.js";
+
+const reference = readFileSync(new URL("../../fixtures/reference.jsonl", import.meta.url), "utf8")
+  .trim()
+  .split("\n")
+  .map((line) => JSON.parse(line) as { id: string; question: string; answer: number });
+
+describe("the engine on the shipped model", () => {
+  let engine: Engine;
+  beforeAll(async () => {
+    engine = await createEngine();
+  });
+  afterAll(async () => {
+    await engine.close();
+  });
+
+  test("solves the reference apple puzzle: chains, checked steps, votes by every rule", async () => {
+    const problem = reference.find((r) => r.id === "reference-en")!;
+    const result = await engine.solve(problem.question, { samples: 8, seed: 3, gold: String(problem.answer) });
+    expect(engine.info.layout).toBe("split-cache");
+    expect(result.chains).toHaveLength(8);
+    expect(result.samplesUsed).toBe(8);
+    for (const chain of result.chains) {
+      expect(chain.text.length).toBeGreaterThan(0);
+      expect(chain.steps.length).toBeGreaterThan(0); // the model writes <<a=b>> annotations
+      expect(chain.passed).toBeLessThanOrEqual(chain.steps.length);
+    }
+    const counted = result.votes.reduce((sum, v) => sum + v.count, 0);
+    expect(counted).toBe(result.chains.filter((c) => c.answer !== null).length);
+    expect(Object.keys(result.byRule).sort()).toEqual(["logprob", "majority", "verified"]);
+    expect(result.voteShare).toBeGreaterThan(0);
+    expect(result.usage.generatedTokens).toBe(result.chains.reduce((s, c) => s + c.tokens, 0));
+  });
+
+  test("calculator-assisted decoding puts the exact result in every annotation", async () => {
+    const problem = reference.find((r) => r.id === "reference-zh")!;
+    const plain = await engine.solve(problem.question, { samples: 6, seed: 5 });
+    const assisted = await engine.solve(problem.question, { samples: 6, seed: 5, calculator: true });
+    for (const chain of assisted.chains) {
+      const annotations = chain.steps.filter((s) => s.source === "annotation");
+      expect(annotations.length).toBeGreaterThan(0);
+      for (const step of annotations) expect(step.kind === "checked" && step.ok).toBe(true);
+    }
+    // the same seed without the calculator is a different run (the model's own arithmetic)
+    expect(plain.chains.map((c) => c.text)).not.toEqual(assisted.chains.map((c) => c.text));
+  });
+
+  test("adaptive stopping draws chains in rounds and stops when the vote is settled", async () => {
+    const result = await engine.solve("What is 12+30?", { samples: 40, stopping: { rule: "adaptive" } });
+    expect(result.samplesUsed % 4).toBe(0);
+    if (result.stoppedBy === "rule") expect(result.samplesUsed).toBeLessThan(40);
+  });
+
+  test("several problems at once share decode batches and keep their own seeds", async () => {
+    const problems = [
+      { id: "a", question: "What is 7*8?", gold: "56" },
+      { id: "b", question: reference[1]!.question, gold: "4" },
+      { id: "c", question: "What is 120-45?", gold: "75" },
+    ];
+    const together: Record<string, string[]> = {};
+    for await (const r of engine.run(problems, { samples: 4, concurrency: 3 })) together[r.id] = r.chains.map((c) => c.text);
+    const alone = await engine.solve("What is 7*8?", { samples: 4 });
+    expect(together.a).toEqual(alone.chains.map((c) => c.text));
+    expect(Object.keys(together).sort()).toEqual(["a", "b", "c"]);
+  });
+
+  test("bad options are typed errors naming the field", async () => {
+    await expect(engine.solve("x", { samples: 0 })).rejects.toBeInstanceOf(OptionsError);
+    await expect(engine.solve("x", { vote: "loudest" as never })).rejects.toThrow(/vote/);
+    await expect(createEngine({ model: "/nonexistent/model" })).rejects.toThrow(/nonexistent/);
+  });
+});
