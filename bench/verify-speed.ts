@@ -1,0 +1,45 @@
+/**
+ * Verifier speed: every calculator annotation of GSM8K train + test (27,998), checked exactly.
+ *
+ *   npm run bench:verify
+ *
+ * Prints annotations/s for the step checker alone and whole solutions/s for verifyChain (steps found,
+ * checked, answer extracted), best of three passes, and writes bench/results/verify-speed.{json,md}.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+
+import { checkStep, verifyChain } from "../src/verify/index.js";
+
+const files = ["../shared/data/gsm8k/train.jsonl", "../shared/data/gsm8k/test.jsonl"];
+const solutions = files.flatMap((f) =>
+  readFileSync(f, "utf8")
+    .split("\n")
+    .filter((line) => line.trim() !== "")
+    .map((line) => (JSON.parse(line) as { answer: string }).answer),
+);
+const annotations = solutions.flatMap((s) => [...s.matchAll(/<<([^=<>]*)=([^<>]*)>>/g)].map((m) => [m[1]!, m[2]!] as const));
+
+function best(run: () => number): { ms: number; failures: number } {
+  let ms = Infinity;
+  let failures = 0;
+  for (let i = 0; i < 3; i++) {
+    const t = performance.now();
+    failures = run();
+    ms = Math.min(ms, performance.now() - t);
+  }
+  return { ms, failures };
+}
+
+const steps = best(() => annotations.filter(([e, c]) => { const v = checkStep(e, c, "annotation"); return v.kind !== "checked" || !v.ok; }).length);
+const chains = best(() => solutions.filter((s) => verifyChain(s).answer === null).length);
+const lines = [
+  `| what | count | time | per second | failures |`,
+  `|---|---|---|---|---|`,
+  `| annotations checked (checkStep) | ${annotations.length} | ${steps.ms.toFixed(0)} ms | ${Math.round(annotations.length / (steps.ms / 1000)).toLocaleString("en")} | ${steps.failures} rejected |`,
+  `| solutions verified (verifyChain: find, check, extract answer) | ${solutions.length} | ${chains.ms.toFixed(0)} ms | ${Math.round(solutions.length / (chains.ms / 1000)).toLocaleString("en")} | ${chains.failures} without answer |`,
+];
+const table = lines.join("\n");
+process.stdout.write(`${table}\n`);
+mkdirSync("bench/results", { recursive: true });
+writeFileSync("bench/results/verify-speed.md", `# Verifier speed (GSM8K train + test, best of 3)\n\n${table}\n`);
+writeFileSync("bench/results/verify-speed.json", `${JSON.stringify({ annotations: annotations.length, solutions: solutions.length, stepsMs: steps.ms, chainsMs: chains.ms, rejected: steps.failures }, null, 2)}\n`);
