@@ -28,6 +28,6 @@ export { createReplayBackend } from "./backends/replay.js";
 export { readProblems, type Problem, type ReadProblemsOptions } from "./problems/index.js";
 export { buildChatPrompt, buildPrompt, loadPromptSet, type PromptSet } from "./prompt/index.js";
 export { calculatorResult, extractAnswer, verifyChain, type ChainVerdict, type StepVerdict } from "./verify/index.js";
-export { adaptiveRule, escRule, fixedRule, majorityAtK, vote, voteAll, type StoppingRule, type VoteInput, type VoteResult } from "./vote/index.js";
+export { adaptiveRule, escRule, fixedRule, vote, votedAtK, voteAll, type StoppingRule, type VoteInput, type VoteResult } from "./vote/index.js";
 export { SHIPPED_MODEL } from "./model/index.js";
 export { AbortError, CotScError, DeviceError, InputError, ModelLoadError, OptionsError } from "./errors.js";

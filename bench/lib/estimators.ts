@@ -1,5 +1,5 @@
 import type { ChainReport, ProblemResult, VoteRuleName } from "../../src/run/index.js";
-import { adaptiveRule, escRule, type StoppingRule, vote } from "../../src/vote/index.js";
+import { adaptiveRule, escRule, type StoppingRule, vote, votedAtK as libraryVotedAtK } from "../../src/vote/index.js";
 
 /** Same-answer test used by the engine (numeric when both are numbers). */
 function right(answer: string | null, gold: string | null): boolean {
@@ -14,43 +14,10 @@ function voteCorrect(chains: readonly ChainReport[], rule: VoteRuleName, gold: s
   return right(result.answer, gold) ? 1 : 0;
 }
 
-/**
- * Voted accuracy with k chains, averaged over subsets of size k of each problem's pool (all subsets
- * when few, else `draws` uniform subsets from a fixed seed: an unbiased estimate of the same mean).
- */
-export function votedAtK(results: readonly ProblemResult[], rule: VoteRuleName, k: number, draws = 200): number {
+/** Voted accuracy with k chains per problem, by rule: the library's subset-averaged estimator. */
+export function votedAtK(results: readonly ProblemResult[], rule: VoteRuleName, k: number): number {
   let total = 0;
-  let state = 0x2545f491;
-  const random = (): number => {
-    state ^= state << 13;
-    state >>>= 0;
-    state ^= state >>> 17;
-    state ^= state << 5;
-    state >>>= 0;
-    return state / 4294967296;
-  };
-  for (const r of results) {
-    const n = r.chains.length;
-    if (k >= n) {
-      total += voteCorrect(r.chains, rule, r.gold);
-      continue;
-    }
-    if (k === 1) {
-      total += r.chains.reduce((s, c) => s + (right(c.answer, r.gold) ? 1 : 0), 0) / n;
-      continue;
-    }
-    let sum = 0;
-    const order = [...Array(n).keys()];
-    for (let d = 0; d < draws; d++) {
-      for (let i = 0; i < k; i++) {
-        const j = i + Math.floor(random() * (n - i));
-        [order[i], order[j]] = [order[j]!, order[i]!];
-      }
-      const subset = order.slice(0, k).sort((a, b) => a - b).map((i) => r.chains[i]!);
-      sum += voteCorrect(subset, rule, r.gold);
-    }
-    total += sum / draws;
-  }
+  for (const r of results) total += libraryVotedAtK(r.chains, (answer) => right(answer, r.gold), Math.min(k, r.chains.length), { rule, draws: 200 });
   return total / results.length;
 }
 

@@ -5,7 +5,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 
 import { decode, type DecodeJob } from "./decoder.js";
-import { loadModel, type LoadModelOptions } from "./loaded-model.js";
+import { describeModel, loadModel, type LoadModelOptions } from "./loaded-model.js";
 
 interface WorkerInit {
   directory: string;
@@ -27,17 +27,7 @@ modelPromise.then(
   (model) =>
     port.postMessage({
       type: "ready",
-      info: {
-        graphPath: model.graphPath,
-        layout: model.signature.layout,
-        eosTokenIds: model.eosTokenIds,
-        maxPositions: model.maxPositions,
-        config: model.files.config,
-        chatTemplate: model.tokenizer.chatTemplate,
-        bosToken: model.tokenizer.bosToken,
-        eosToken: model.tokenizer.eosToken,
-        device: model.device,
-      },
+      info: describeModel(model),
     }),
   (error: Error) => port.postMessage({ type: "init-error", error: serializeError(error) }),
 );

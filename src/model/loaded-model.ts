@@ -87,6 +87,34 @@ export async function loadModel(directory: string, options: LoadModelOptions = {
   };
 }
 
+/** What callers (and the worker's parent thread) learn about a loaded model. */
+export interface DecoderInfo {
+  graphPath: string;
+  layout: GraphSignature["layout"];
+  eosTokenIds: readonly number[];
+  maxPositions: number | undefined;
+  config: ModelFiles["config"];
+  chatTemplate: string | undefined;
+  bosToken: string | undefined;
+  eosToken: string | undefined;
+  /** The device decoding runs on, and why (for `auto`: why the others were passed over). */
+  device: DeviceChoice;
+}
+
+export function describeModel(model: LoadedModel): DecoderInfo {
+  return {
+    graphPath: model.graphPath,
+    layout: model.signature.layout,
+    eosTokenIds: model.eosTokenIds,
+    maxPositions: model.maxPositions,
+    config: model.files.config,
+    chatTemplate: model.tokenizer.chatTemplate,
+    bosToken: model.tokenizer.bosToken,
+    eosToken: model.tokenizer.eosToken,
+    device: model.device,
+  };
+}
+
 function cacheFactory(signature: GraphSignature, helpers: KvHelpers | undefined): CacheFactory {
   if (helpers) {
     return { empty: () => PresentKvCache.empty(signature), fromPrefills: (entries, width) => DeviceKvCache.fromPrefills(signature, helpers, entries, width) };

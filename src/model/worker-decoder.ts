@@ -4,24 +4,9 @@ import { Worker } from "node:worker_threads";
 
 import { AbortError, CotScError, ModelLoadError } from "../errors.js";
 import { decode, type DecodeJob, type DecodeResult } from "./decoder.js";
-import { loadModel, type LoadModelOptions } from "./loaded-model.js";
-import type { DeviceChoice } from "./device.js";
-import type { ModelConfig } from "./model-dir.js";
-import type { GraphLayout } from "./session.js";
+import { type DecoderInfo, describeModel, loadModel, type LoadModelOptions } from "./loaded-model.js";
 
-/** What callers learn about a loaded model. */
-export interface DecoderInfo {
-  graphPath: string;
-  layout: GraphLayout;
-  eosTokenIds: readonly number[];
-  maxPositions: number | undefined;
-  config: ModelConfig;
-  chatTemplate: string | undefined;
-  bosToken: string | undefined;
-  eosToken: string | undefined;
-  /** The device decoding runs on, and why (for `auto`: why the others were passed over). */
-  device: DeviceChoice;
-}
+export type { DecoderInfo };
 
 export interface DecodeCallOptions {
   signal?: AbortSignal;
@@ -50,17 +35,7 @@ export async function startDecoder(
 async function startInProcess(directory: string, options: LoadModelOptions): Promise<DecoderHandle> {
   const model = await loadModel(directory, options);
   return {
-    info: {
-      graphPath: model.graphPath,
-      layout: model.signature.layout,
-      eosTokenIds: model.eosTokenIds,
-      maxPositions: model.maxPositions,
-      config: model.files.config,
-      chatTemplate: model.tokenizer.chatTemplate,
-      bosToken: model.tokenizer.bosToken,
-      eosToken: model.tokenizer.eosToken,
-      device: model.device,
-    },
+    info: describeModel(model),
     decode: (job, call = {}) =>
       decode(model, job, { aborted: () => call.signal?.aborted ?? false, ...(call.force ? { force: call.force } : {}) }),
     close: () => model.close(),

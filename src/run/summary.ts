@@ -1,4 +1,4 @@
-import { majorityAtK } from "../vote/index.js";
+import { votedAtK } from "../vote/index.js";
 import { sameAnswer } from "./same-answer.js";
 import type { ProblemResult, RunSummary, VoteRuleName } from "./types.js";
 
@@ -19,7 +19,7 @@ export function summarize(results: readonly ProblemResult[], wallSeconds: number
   const minChains = Math.min(...graded.map((r) => r.chains.length));
   const curve = CURVE_POINTS.filter((k) => graded.length > 0 && k <= minChains).map((k) => ({
     k,
-    accuracy: mean(graded.map((r) => majorityAtK(r.chains.map((c) => c.answer), (a) => sameAnswer(a, r.gold) === true, k)))!,
+    accuracy: mean(graded.map((r) => votedAtK(r.chains, (a) => sameAnswer(a, r.gold) === true, k)))!,
   }));
   return {
     problems: results.length,

@@ -4,4 +4,4 @@ export { voteWeight, defaultUnverifiedWeight } from "./weights.js";
 export type { VoteInput, VoteRule, WeightOptions } from "./weights.js";
 export { adaptiveRule, escRule, fixedRule, leaderProbability } from "./stopping.js";
 export type { AdaptiveOptions, EscOptions, StoppingRule } from "./stopping.js";
-export { majorityAtK } from "./maj-at-k.js";
+export { votedAtK, type AtKOptions } from "./maj-at-k.js";

@@ -1,29 +1,46 @@
+import { vote } from "./vote.js";
+import type { VoteInput, VoteRule } from "./weights.js";
+
+/** Options of {@link votedAtK}. */
+export interface AtKOptions {
+  /** The vote rule. Default "majority". */
+  readonly rule?: VoteRule;
+  /** Subsets drawn when there are more than this many. Default 512. */
+  readonly draws?: number;
+  /** Seed of the subset draws (reproducible estimates). Default 12345. */
+  readonly seed?: number;
+}
+
 /**
- * maj@k: the accuracy a plurality vote over k chains would have, estimated from one pool of n >= k chains
- * by averaging over subsets of size k (not one random subset). When C(n, k) is small every subset is
- * enumerated (exact); otherwise `draws` subsets are drawn uniformly with a fixed seed — an unbiased
- * estimate of the same average. Null answers never vote; a subset with no answer counts as wrong.
- * Ties go to the answer whose first vote has the lowest chain index (the vote module's rule).
+ * Voted accuracy with k chains (maj@k, or the verified / log-prob vote at k), estimated from one pool of
+ * n >= k chains by averaging over subsets of size k — not one random subset. When C(n, k) is at most
+ * `draws`, every subset is enumerated (exact); otherwise `draws` subsets are drawn uniformly from a
+ * fixed seed, an unbiased estimate of the same average. Each subset is voted by {@link vote} (nulls never
+ * vote, the documented tie-break), chains kept in index order.
  *
  * @example
- * majorityAtK(["4", "5", "4", null], (a) => a === "4", 3); // mean over the 4 subsets of size 3
+ * votedAtK(chains, (answer) => answer === "4", 3); // mean over the subsets of size 3
  */
-export function majorityAtK(
-  answers: readonly (string | null)[],
+export function votedAtK(
+  chains: readonly VoteInput[],
   isCorrect: (answer: string) => boolean,
   k: number,
-  draws = 512,
-  seed = 12345,
+  options: AtKOptions = {},
 ): number {
-  const n = answers.length;
+  const { rule = "majority", draws = 512, seed = 12345 } = options;
+  const n = chains.length;
   if (k <= 0 || k > n) throw new RangeError(`k must be in 1..${n}, got ${k}`);
+  const score = (subset: Int32Array): number => {
+    const result = vote(Array.from(subset, (i) => chains[i]!), rule);
+    return result.answer !== null && isCorrect(result.answer) ? 1 : 0;
+  };
   const subset = new Int32Array(k);
-  let total = 0;
-  let count = 0;
   if (binomial(n, k) <= draws) {
+    let total = 0;
+    let count = 0;
     for (let i = 0; i < k; i++) subset[i] = i;
     for (;;) {
-      total += winnerCorrect(answers, subset, isCorrect);
+      total += score(subset);
       count++;
       // next combination in lexicographic order
       let i = k - 1;
@@ -45,6 +62,7 @@ export function majorityAtK(
     return state / 4294967296;
   };
   const pool = new Int32Array(n);
+  let total = 0;
   for (let d = 0; d < draws; d++) {
     for (let i = 0; i < n; i++) pool[i] = i;
     for (let i = 0; i < k; i++) {
@@ -55,27 +73,9 @@ export function majorityAtK(
     }
     subset.set(pool.subarray(0, k));
     subset.sort();
-    total += winnerCorrect(answers, subset, isCorrect);
+    total += score(subset);
   }
   return total / draws;
-}
-
-function winnerCorrect(answers: readonly (string | null)[], subset: Int32Array, isCorrect: (answer: string) => boolean): number {
-  const counts = new Map<string, number>(); // insertion order = order of first vote
-  for (const index of subset) {
-    const answer = answers[index];
-    if (answer === null || answer === undefined) continue;
-    counts.set(answer, (counts.get(answer) ?? 0) + 1);
-  }
-  let best: string | null = null;
-  let bestCount = 0;
-  for (const [answer, count] of counts) {
-    if (count > bestCount) {
-      best = answer;
-      bestCount = count;
-    }
-  }
-  return best !== null && isCorrect(best) ? 1 : 0;
 }
 
 function binomial(n: number, k: number): number {
