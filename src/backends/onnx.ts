@@ -49,6 +49,7 @@ export async function createOnnxBackend(directory: string, options: OnnxBackendO
   logger?.debug({ graph: handle.info.graphPath, layout: handle.info.layout }, "onnx backend ready");
   const queue: Pending[] = [];
   let busy = false;
+  let scheduled = false;
 
   const pump = (): void => {
     if (busy || queue.length === 0) return;
@@ -91,7 +92,14 @@ export async function createOnnxBackend(directory: string, options: OnnxBackendO
           },
           { once: true },
         );
-        pump();
+        // wait one turn of the event loop, so that requests made together share the batch
+        if (!scheduled) {
+          scheduled = true;
+          setImmediate(() => {
+            scheduled = false;
+            pump();
+          });
+        }
       });
     },
     close: () => handle.close(),
