@@ -193,10 +193,14 @@ export async function decode(model: DecoderModel, job: DecodeJob, hooks: DecodeH
         if (queue.length > 0) {
           token = queue.shift()!;
         } else {
-          if (logits === undefined) logitsRow.set(prefillLogits[rowGroup[r]!]!);
-          else copyRow(logits, b, vocab, logitsRow);
-          token = sampler.sample(logitsRow, rowRng[r]!);
-          rowLogprob[r] = rowLogprob[r]! + logProbability(logitsRow, token);
+          // the row's logits, read in place when they are float32 (no copy, no view object)
+          let source: Float32Array;
+          let offset = 0;
+          if (logits === undefined) source = prefillLogits[rowGroup[r]!]!;
+          else if (logits.type === "float32") (source = logits.data as Float32Array), (offset = b * vocab);
+          else (source = logitsRow), halfToFloat(logits.data as Uint16Array, logitsRow, b * vocab, vocab);
+          token = sampler.sample(source, offset, rowRng[r]!);
+          rowLogprob[r] = rowLogprob[r]! + logProbability(source, offset, vocab, token);
           if (eos.has(token)) {
             finish(r, "eos");
             continue;
@@ -288,11 +292,6 @@ function lastLogits(tensor: ort.Tensor, row: number, seq: number, vocab: number)
   if (tensor.type === "float16") halfToFloat(tensor.data as Uint16Array, out, from, vocab);
   else out.set((tensor.data as Float32Array).subarray(from, from + vocab));
   return out;
-}
-
-function copyRow(tensor: ort.Tensor, row: number, vocab: number, out: Float32Array): void {
-  if (tensor.type === "float16") halfToFloat(tensor.data as Uint16Array, out, row * vocab, vocab);
-  else out.set((tensor.data as Float32Array).subarray(row * vocab, (row + 1) * vocab));
 }
 
 function appendBytes(buffers: Uint8Array[], r: number, lengths: Int32Array, bytes: Uint8Array): number {

@@ -25,12 +25,12 @@ export class Candidates {
   private readonly scratchIds: Int32Array;
   private readonly scratchLogits: Float32Array;
 
-  /** Load a row of logits: every token a candidate, in id order. */
-  reset(row: Float32Array | ArrayLike<number>): void {
+  /** Load the row of logits starting at `offset`: every token a candidate, in id order. */
+  reset(row: Float32Array | ArrayLike<number>, offset = 0): void {
     const n = this.vocabSize;
     for (let i = 0; i < n; i++) {
       this.ids[i] = i;
-      this.logits[i] = row[i]!;
+      this.logits[i] = row[offset + i]!;
     }
     this.size = n;
     this.sorted = false;

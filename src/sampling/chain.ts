@@ -23,7 +23,7 @@ export interface SamplingSettings {
  *
  * @example
  * const chain = createSamplerChain({ temperature: 0.7, topK: 40, topP: 0.95 }, vocabSize);
- * const token = chain.sample(logitsRow, createRng(seed, chainIndex));
+ * const token = chain.sample(logits, row * vocabSize, createRng(seed, chainIndex));
  */
 export class SamplerChain {
   readonly samplers: readonly Sampler[];
@@ -39,9 +39,9 @@ export class SamplerChain {
     this.candidates = new Candidates(vocabSize);
   }
 
-  /** Picks the next token from one row of logits. */
-  sample(logits: Float32Array, rng: Rng): number {
-    this.candidates.reset(logits);
+  /** Picks the next token from the row of logits at `offset` (vocabulary-sized). */
+  sample(logits: Float32Array, offset: number, rng: Rng): number {
+    this.candidates.reset(logits, offset);
     for (const sampler of this.samplers) sampler.apply(this.candidates);
     return this.selector.select(this.candidates, rng);
   }
@@ -56,11 +56,11 @@ export function createSamplerChain(settings: SamplingSettings, vocabSize: number
   return new SamplerChain(settings, vocabSize);
 }
 
-/** log p(token) under the unmodified model distribution: `logit[token] - logsumexp(logits)`. */
-export function logProbability(logits: Float32Array, token: number): number {
+/** log p(token) under the unmodified model distribution: `logit[token] - logsumexp(logits)`, for the row at `offset`. */
+export function logProbability(logits: Float32Array, offset: number, vocab: number, token: number): number {
   let max = -Infinity;
-  for (let i = 0; i < logits.length; i++) if (logits[i]! > max) max = logits[i]!;
+  for (let i = offset; i < offset + vocab; i++) if (logits[i]! > max) max = logits[i]!;
   let sum = 0;
-  for (let i = 0; i < logits.length; i++) sum += Math.exp(logits[i]! - max);
-  return logits[token]! - max - Math.log(sum);
+  for (let i = offset; i < offset + vocab; i++) sum += Math.exp(logits[i]! - max);
+  return logits[offset + token]! - max - Math.log(sum);
 }

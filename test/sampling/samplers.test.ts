@@ -82,7 +82,7 @@ describe("samplers on a four-token distribution", () => {
     const counts = [0, 0, 0, 0];
     const rng = createRng(3, 0);
     const draws = 40_000;
-    for (let i = 0; i < draws; i++) counts[chain.sample(LOGITS, rng)]!++;
+    for (let i = 0; i < draws; i++) counts[chain.sample(LOGITS, 0, rng)]!++;
     expect(counts[0]).toBe(0);
     expect(counts[1]).toBe(0);
     expect(counts[2]! / draws).toBeCloseTo(9 / 25, 2);
@@ -107,11 +107,11 @@ describe("samplers on a four-token distribution", () => {
     expect(greedySelector().select(c, createRng(0, 0))).toBe(1);
     const chain = createSamplerChain({ temperature: 0, topK: 2, topP: 0.1 }, 4);
     expect(chain.describe()).toBe("greedy");
-    expect(chain.sample(LOGITS, createRng(0, 0))).toBe(3);
+    expect(chain.sample(LOGITS, 0, createRng(0, 0))).toBe(3);
   });
 
   test("log-probability is under the unmodified distribution", () => {
-    expect(logProbability(LOGITS, 2)).toBeCloseTo(Math.log(0.3), 6);
+    expect(logProbability(LOGITS, 0, 4, 2)).toBeCloseTo(Math.log(0.3), 6);
   });
 });
 
