@@ -49,7 +49,8 @@ def main() -> None:
     parser.add_argument("--k", type=int, required=True)
     parser.add_argument("--new-tokens", type=int, required=True)
     parser.add_argument("--threads", type=int, required=True)
-    parser.add_argument("--repeats", type=int, default=1)
+    parser.add_argument("--repeats", type=int, default=1, help="at least this many timed runs")
+    parser.add_argument("--min-seconds", type=float, default=0.0, help="more runs (up to 10) until they add up to this")
     args = parser.parse_args()
 
     torch.set_num_threads(args.threads)
@@ -63,10 +64,15 @@ def main() -> None:
     sample_chains(model, prompt_ids, args.k, min(8, args.new_tokens), generator)  # warm-up
     best = float("inf")
     tokens = 0
-    for _ in range(args.repeats):
+    spent = 0.0
+    runs = 0
+    while runs < args.repeats or (spent < args.min_seconds and runs < 10):
         started = time.perf_counter()
         tokens = sample_chains(model, prompt_ids, args.k, args.new_tokens, generator)
-        best = min(best, (time.perf_counter() - started) * 1000)
+        elapsed = time.perf_counter() - started
+        best = min(best, elapsed * 1000)
+        spent += elapsed
+        runs += 1
     print(json.dumps({
         "generatedTokens": tokens,
         "wallMs": best,
