@@ -1,10 +1,10 @@
 import * as ort from "onnxruntime-node";
 
-import { allocate, type KvArray, type KvCache, type PrefillEntry } from "./kv-cache.js";
+import type { KvCache, PrefillEntry } from "./kv-cache.js";
 import type { GraphSignature } from "./session.js";
 
 /** Capacity grows in steps of this many slots: few regrowth copies, little attention over empty slots. */
-const GROWTH = 64;
+const GROWTH = 128;
 
 /**
  * The fast path's cache: cot-sc owns preallocated buffers, keys stored transposed
@@ -13,13 +13,16 @@ const GROWTH = 64;
  * which `update` writes into the next slots. Nothing proportional to the whole cache is copied per step;
  * batch is the outermost dimension, so dropping rows is one in-place move and the live rows stay a
  * contiguous prefix of each buffer.
+ *
+ * Float32 only (cot-sc exports the graph), which keeps every typed-array access here monomorphic: a
+ * Float32Array | Uint16Array union made V8 take its slow path in these loops.
  */
 export class SplitKvCache implements KvCache {
   batch: number;
   length: number;
   private capacity: number;
-  private keys: KvArray[] = [];
-  private values: KvArray[] = [];
+  private keys: Float32Array[] = [];
+  private values: Float32Array[] = [];
   private readonly heads: number;
   private readonly headDim: number;
 
@@ -30,8 +33,8 @@ export class SplitKvCache implements KvCache {
     this.length = length;
     this.capacity = capacity;
     for (let i = 0; i < signature.layers; i++) {
-      this.keys.push(allocate(signature.kvType, batch * this.heads * this.headDim * capacity));
-      this.values.push(allocate(signature.kvType, batch * this.heads * capacity * this.headDim));
+      this.keys.push(new Float32Array(batch * this.heads * this.headDim * capacity));
+      this.values.push(new Float32Array(batch * this.heads * capacity * this.headDim));
     }
   }
 
@@ -50,7 +53,7 @@ export class SplitKvCache implements KvCache {
       const offset = width - entry.promptLength;
       for (let r = 0; r < entry.rows; r++, row++) {
         for (let layer = 0; layer < signature.layers; layer++) {
-          const [newKey, newValue] = entry.layers[layer]!.map((t) => t.data as KvArray) as [KvArray, KvArray];
+          const [newKey, newValue] = entry.layers[layer]!.map((t) => t.data as Float32Array) as [Float32Array, Float32Array];
           writeEntries(cache.keys[layer]!, cache.values[layer]!, newKey, newValue, row, 0, heads, headDim, capacity,
             offset, entry.promptLength);
         }
@@ -81,8 +84,8 @@ export class SplitKvCache implements KvCache {
     if (this.length + seq > this.capacity) this.grow(this.length + seq);
     for (let layer = 0; layer < this.signature.layers; layer++) {
       const [keyName, valueName] = this.signature.kvOutputs[layer]!;
-      const newKey = outputs[keyName]!.data as KvArray; // [batch, heads, seq, headDim]
-      const newValue = outputs[valueName]!.data as KvArray;
+      const newKey = outputs[keyName]!.data as Float32Array; // [batch, heads, seq, headDim]
+      const newValue = outputs[valueName]!.data as Float32Array;
       for (let row = 0; row < this.batch; row++) {
         writeEntries(this.keys[layer]!, this.values[layer]!, newKey, newValue, row, row, this.heads, this.headDim,
           this.capacity, this.length, seq);
@@ -112,19 +115,25 @@ export class SplitKvCache implements KvCache {
   // re-stride into a larger capacity; amortised over GROWTH steps
   private grow(needed: number): void {
     const capacity = roundUp(needed);
-    const { heads, headDim, batch } = this;
+    const { heads, headDim, batch, length } = this;
+    const old = this.capacity;
     for (let layer = 0; layer < this.signature.layers; layer++) {
       const oldKey = this.keys[layer]!;
       const oldValue = this.values[layer]!;
-      const key = allocate(this.signature.kvType, batch * heads * headDim * capacity);
-      const value = allocate(this.signature.kvType, batch * heads * capacity * headDim);
-      for (let bh = 0; bh < batch * heads; bh++) {
-        for (let d = 0; d < headDim; d++) {
-          const from = (bh * headDim + d) * this.capacity;
-          key.set(oldKey.subarray(from, from + this.length), (bh * headDim + d) * capacity);
-        }
-        const from = bh * this.capacity * headDim;
-        value.set(oldValue.subarray(from, from + this.length * headDim), bh * capacity * headDim);
+      const key = new Float32Array(batch * heads * headDim * capacity);
+      const value = new Float32Array(batch * heads * capacity * headDim);
+      // keys: each (row, head, dim) line of `old` slots becomes a line of `capacity` slots
+      for (let line = 0; line < batch * heads * headDim; line++) {
+        const from = line * old;
+        const to = line * capacity;
+        for (let slot = 0; slot < length; slot++) key[to + slot] = oldKey[from + slot]!;
+      }
+      // values: each (row, head) block of `old` slots × headDim becomes one of `capacity` slots
+      const used = length * headDim;
+      for (let block = 0; block < batch * heads; block++) {
+        const from = block * old * headDim;
+        const to = block * capacity * headDim;
+        for (let i = 0; i < used; i++) value[to + i] = oldValue[from + i]!;
       }
       this.keys[layer] = key;
       this.values[layer] = value;
@@ -142,10 +151,10 @@ function roundUp(slots: number): number {
  * destination row `row` at slots `slot..slot+count`, keys transposed.
  */
 function writeEntries(
-  keys: KvArray,
-  values: KvArray,
-  newKey: KvArray,
-  newValue: KvArray,
+  keys: Float32Array,
+  values: Float32Array,
+  newKey: Float32Array,
+  newValue: Float32Array,
   row: number,
   sourceRow: number,
   heads: number,
@@ -161,6 +170,7 @@ function writeEntries(
       const from = source + s * headDim;
       for (let d = 0; d < headDim; d++) keys[keyBase + d * capacity + slot + s] = newKey[from + d]!;
     }
-    values.set(newValue.subarray(source, source + count * headDim), ((row * heads + h) * capacity + slot) * headDim);
+    const valueBase = ((row * heads + h) * capacity + slot) * headDim;
+    for (let i = 0; i < count * headDim; i++) values[valueBase + i] = newValue[source + i]!;
   }
 }
