@@ -183,4 +183,6 @@ def export_all(model: GPT, tok: CharTokenizer, out: str) -> None:
     export_split_cache(model, os.path.join(out, "model_split_cache.onnx"))
     write_configs(model, out)
     write_reference(model, tok, out)
+    # the same weights for PyTorch users (and the benchmark's PyTorch loop): {"config": GPTConfig fields, "state"}
+    torch.save({"config": model.config.to_dict(), "state": model.state_dict()}, os.path.join(out, "pytorch_checkpoint.pt"))
     print(f"exported {path} ({os.path.getsize(path) / 1e6:.1f} MB, IR {onnx.load(path).ir_version})", flush=True)
