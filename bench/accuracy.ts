@@ -18,7 +18,7 @@ import { type Panel, renderPlot } from "./lib/plot.js";
 
 const quick = process.argv.includes("--quick");
 const POOL = quick ? 8 : 40;
-const PER_SET = quick ? 12 : 100;
+const PER_SET = quick ? 12 : 60;
 const CALCULATOR_POOL = quick ? 4 : 20;
 const CALCULATOR_SETS = quick ? ["hard"] : ["hard", "apples_en", "apples_zh"];
 const SETS = ["easy", "medium", "hard", "apples_en", "apples_zh"];

@@ -20,9 +20,18 @@ from model import GPT, GPTConfig  # noqa: E402
 from tokenizer import CharTokenizer  # noqa: E402
 
 
-def build_corpus(seed: int, count: int) -> list[corpus.Problem]:
+def build_corpus(seed: int, count: int, progress_from: float = 0.0) -> list[corpus.Problem]:
     rng = random.Random(seed)
-    return [corpus.training_example(rng, i / count) for i in range(count)]
+    return [corpus.training_example(rng, progress_from + (1 - progress_from) * i / count) for i in range(count)]
+
+
+def fixture_questions() -> set[str]:
+    found = set()
+    for name in os.listdir("fixtures"):
+        if name.endswith(".jsonl"):
+            with open(os.path.join("fixtures", name), encoding="utf-8") as f:
+                found.update(json.loads(line)["question"] for line in f if line.strip())
+    return found
 
 
 def alphabet_texts() -> list[str]:
@@ -85,6 +94,12 @@ def main() -> None:
     ap.add_argument("--lr", type=float, default=2e-3)
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--skip-eval", action="store_true")
+    # a second phase continues from a checkpoint on a fresh corpus (another seed, harder curriculum),
+    # with the first phase's tokenizer; questions found in the fixtures are dropped from that corpus
+    ap.add_argument("--init", help="start from this checkpoint (phase 2)")
+    ap.add_argument("--progress-from", type=float, default=0.0, help="curriculum position of the corpus start")
+    ap.add_argument("--warmup", type=int, default=100)
+    ap.add_argument("--exclude-fixtures", action="store_true")
     args = ap.parse_args()
 
     torch.manual_seed(args.seed)
@@ -94,8 +109,14 @@ def main() -> None:
     os.makedirs(work, exist_ok=True)
 
     t0 = time.time()
-    problems = build_corpus(args.seed, args.examples)
-    tok = CharTokenizer.from_texts(alphabet_texts() + [p.question + p.chain for p in problems[:20000]])
+    problems = build_corpus(args.seed, args.examples, args.progress_from)
+    if args.exclude_fixtures:
+        held_out = fixture_questions()
+        problems = [p for p in problems if p.question not in held_out]
+    if args.init:
+        tok = CharTokenizer.load(args.out)
+    else:
+        tok = CharTokenizer.from_texts(alphabet_texts() + [p.question + p.chain for p in problems[:20000]])
     examples = [(tok.encode(a), tok.encode(b)) for a, b in map(corpus.format_example, problems)]
     batches = make_batches(examples, args.batch_tokens, tok.eos_id, args.seed)
     args.steps = len(batches)
@@ -105,12 +126,17 @@ def main() -> None:
 
     config = GPTConfig(vocab_size=len(tok), n_layer=args.layers, n_embd=args.embd, n_head=args.heads)
     model = GPT(config)
+    if args.init:
+        saved = torch.load(args.init)
+        config = GPTConfig(**saved["config"])
+        model = GPT(config)
+        model.load_state_dict(saved["state"])
     print(f"model: {model.num_parameters()} parameters", flush=True)
     decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
     no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
     optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}],
                                   lr=args.lr, betas=(0.9, 0.95))
-    warmup = 100
+    warmup = args.warmup
 
     def lr_at(step: int) -> float:
         if step < warmup:
@@ -146,7 +172,11 @@ def main() -> None:
 
     torch.save({"config": config.to_dict(), "state": model.state_dict()}, os.path.join(work, "checkpoint.pt"))
     tok.save(args.out, config.n_positions)
-    meta = {"seed": args.seed, "examples": args.examples, "steps": args.steps, "batch_tokens": args.batch_tokens, "tokens_seen": seen_tokens, "corpus_tokens": n_chars,
+    previous = None
+    if args.init and os.path.exists(os.path.join(work, "train_meta.json")):
+        with open(os.path.join(work, "train_meta.json")) as f:
+            previous = json.load(f)
+    meta = {"previous_phase": previous, "init": args.init, "progress_from": args.progress_from, "seed": args.seed, "examples": args.examples, "steps": args.steps, "batch_tokens": args.batch_tokens, "tokens_seen": seen_tokens, "corpus_tokens": n_chars,
             "train_seconds": round(train_seconds), "threads": args.threads, "parameters": model.num_parameters(),
             "loss_curve": curve, "lr": args.lr}
     with open(os.path.join(work, "train_meta.json"), "w") as f:
@@ -157,7 +187,7 @@ def main() -> None:
     export_all(model, tok, args.out)
     if not args.skip_eval:
         from evaluate import evaluate_and_write_card  # noqa: E402
-        evaluate_and_write_card(model, tok, args.out, meta)
+        evaluate_and_write_card(args.out, meta)
 
 
 if __name__ == "__main__":
