@@ -86,64 +86,57 @@ class SplitCacheWrapper(torch.nn.Module):
         return (logits, *outputs)
 
 
+def _export(wrapper: torch.nn.Module, path: str, cache: list, cache_names: list, output_names: list,
+            cache_axes: dict, past_len: int) -> None:
+    """Shared by both layouts: token inputs (batch 2, 3 new tokens after `past_len` cached ones), the
+    given cache tensors and names, dynamic batch and sequence axes, opset 14, checked after writing."""
+    batch, seq = 2, 3
+    dynamic = {"input_ids": {0: "batch_size", 1: "sequence_length"},
+               "attention_mask": {0: "batch_size", 1: "total_sequence_length"},
+               "position_ids": {0: "batch_size", 1: "sequence_length"},
+               "logits": {0: "batch_size", 1: "sequence_length"}, **cache_axes}
+    ids = torch.ones(batch, seq, dtype=torch.long)
+    mask = torch.ones(batch, past_len + seq, dtype=torch.long)
+    pos = torch.arange(past_len, past_len + seq).unsqueeze(0).expand(batch, seq).contiguous()
+    with torch.no_grad():
+        torch.onnx.export(wrapper, (ids, mask, pos, *cache), path,
+                          input_names=["input_ids", "attention_mask", "position_ids", *cache_names],
+                          output_names=["logits", *output_names], dynamic_axes=dynamic, opset_version=OPSET,
+                          do_constant_folding=True)
+    onnx.checker.check_model(onnx.load(path))
+
+
 def export_split_cache(model: GPT, path: str) -> None:
     model.eval()
     c = model.config
     head_dim = c.n_embd // c.n_head
-    batch, seq, capacity = 2, 3, 5
-    names_in = ["input_ids", "attention_mask", "position_ids"]
-    names_out = ["logits"]
-    dynamic = {"input_ids": {0: "batch_size", 1: "sequence_length"},
-               "attention_mask": {0: "batch_size", 1: "total_sequence_length"},
-               "position_ids": {0: "batch_size", 1: "sequence_length"},
-               "logits": {0: "batch_size", 1: "sequence_length"}}
-    cache = []
+    capacity = 5
+    cache, names_in, names_out, axes = [], [], [], {}
     for i in range(c.n_layer):
-        cache.append(torch.zeros(batch, c.n_head, head_dim, capacity))
-        cache.append(torch.zeros(batch, c.n_head, capacity, head_dim))
+        cache += [torch.zeros(2, c.n_head, head_dim, capacity), torch.zeros(2, c.n_head, capacity, head_dim)]
         names_in += [f"cache.{i}.key", f"cache.{i}.value"]
         names_out += [f"new.{i}.key", f"new.{i}.value"]
-        dynamic[f"cache.{i}.key"] = {0: "batch_size", 3: "capacity"}
-        dynamic[f"cache.{i}.value"] = {0: "batch_size", 2: "capacity"}
-        dynamic[f"new.{i}.key"] = {0: "batch_size", 2: "sequence_length"}
-        dynamic[f"new.{i}.value"] = {0: "batch_size", 2: "sequence_length"}
-    ids = torch.ones(batch, seq, dtype=torch.long)
-    mask = torch.ones(batch, capacity + seq, dtype=torch.long)
-    pos = torch.arange(capacity, capacity + seq).unsqueeze(0).expand(batch, seq).contiguous()
-    with torch.no_grad():
-        torch.onnx.export(SplitCacheWrapper(model), (ids, mask, pos, *cache), path, input_names=names_in,
-                          output_names=names_out, dynamic_axes=dynamic, opset_version=OPSET,
-                          do_constant_folding=True)
-    onnx.checker.check_model(onnx.load(path))
+        axes[f"cache.{i}.key"] = {0: "batch_size", 3: "capacity"}
+        axes[f"cache.{i}.value"] = {0: "batch_size", 2: "capacity"}
+        axes[f"new.{i}.key"] = {0: "batch_size", 2: "sequence_length"}
+        axes[f"new.{i}.value"] = {0: "batch_size", 2: "sequence_length"}
+    _export(SplitCacheWrapper(model), path, cache, names_in, names_out, axes, capacity)
 
 
 def export_onnx(model: GPT, path: str) -> None:
     model.eval()
     c = model.config
     head_dim = c.n_embd // c.n_head
-    batch, seq, past_len = 2, 3, 4
-    past = []
-    names_in = ["input_ids", "attention_mask", "position_ids"]
-    names_out = ["logits"]
-    dynamic = {"input_ids": {0: "batch_size", 1: "sequence_length"},
-               "attention_mask": {0: "batch_size", 1: "total_sequence_length"},
-               "position_ids": {0: "batch_size", 1: "sequence_length"},
-               "logits": {0: "batch_size", 1: "sequence_length"}}
+    past_len = 4
+    past, names_in, names_out, axes = [], [], [], {}
     for i in range(c.n_layer):
         for kind in ("key", "value"):
-            past.append(torch.zeros(batch, c.n_head, past_len, head_dim))
+            past.append(torch.zeros(2, c.n_head, past_len, head_dim))
             names_in.append(f"past_key_values.{i}.{kind}")
             names_out.append(f"present.{i}.{kind}")
-            dynamic[f"past_key_values.{i}.{kind}"] = {0: "batch_size", 2: "past_sequence_length"}
-            dynamic[f"present.{i}.{kind}"] = {0: "batch_size", 2: "total_sequence_length"}
-    ids = torch.ones(batch, seq, dtype=torch.long)
-    mask = torch.ones(batch, past_len + seq, dtype=torch.long)
-    pos = torch.arange(past_len, past_len + seq).unsqueeze(0).expand(batch, seq).contiguous()
-    with torch.no_grad():
-        torch.onnx.export(OptimumWrapper(model), (ids, mask, pos, *past), path, input_names=names_in,
-                          output_names=names_out, dynamic_axes=dynamic, opset_version=OPSET,
-                          do_constant_folding=True)
-    onnx.checker.check_model(onnx.load(path))
+            axes[f"past_key_values.{i}.{kind}"] = {0: "batch_size", 2: "past_sequence_length"}
+            axes[f"present.{i}.{kind}"] = {0: "batch_size", 2: "total_sequence_length"}
+    _export(OptimumWrapper(model), path, past, names_in, names_out, axes, past_len)
 
 
 def write_configs(model: GPT, out: str) -> None:
