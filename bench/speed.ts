@@ -55,7 +55,8 @@ const MIN_SECONDS = quick ? 0.3 : 1.5;
 // one at a time is k × the same k = 1 job; in quick mode run a few of the k and scale
 const SEQUENTIAL_CHAINS = quick ? 4 : Infinity;
 const MATMUL_SIZE = 1024;
-const PYTHON = "/usr/bin/python3";
+// Debian's python3 (python3-torch, python3-onnx); COT_SC_PYTHON overrides it
+const PYTHON = process.env.COT_SC_PYTHON ?? "/usr/bin/python3";
 const PYTHON_ENV = { ...process.env, LD_LIBRARY_PATH: "/usr/lib/x86_64-linux-gnu/openblas-openmp" };
 
 const question = (JSON.parse(readFileSync(join(root, "fixtures/hard.jsonl"), "utf8").split("\n")[1]!) as { question: string }).question;
