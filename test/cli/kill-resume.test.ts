@@ -6,6 +6,8 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
+import { seededRandom } from "../seeded-random.js";
+
 // The property of `cot-sc run --resume`: a run killed with SIGKILL at any moment and resumed ends with
 // exactly one whole line per problem: none lost, none doubled, no torn line. Real child processes,
 // really killed, on the recorded GSM8K chains (replay backend, so no model is needed).
@@ -16,18 +18,6 @@ const recorded = fileURLToPath(new URL("../../../shared/data/recorded_chains/fai
 const PROBLEMS = 300;
 /** The first 300 problems of the recorded file have ids "0".."299". */
 const expectedIds = Array.from({ length: PROBLEMS }, (_, index) => String(index));
-
-/** mulberry32: a small seeded generator, so that the kill schedule is the same on every run. */
-function seeded(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 interface Exit {
   code: number | null;
@@ -111,7 +101,7 @@ afterAll(async () => {
 describe("cot-sc run --resume, killed with SIGKILL again and again", () => {
   it("ends with exactly one whole line per problem, and repairs a torn last line", async () => {
     const out = join(directory, "out.jsonl");
-    const random = seeded(20_260_601);
+    const random = seededRandom(20_260_601);
     // A line is ~10 kB (12 chains with their steps): kill after roughly 1..25 more lines.
     const LINE_BYTES = 10_000;
     const plan: Kill[] = [

@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { checkStep, normalizeAnswer, verifyChain } from "../../src/verify/index.js";
-import { referenceEvaluate, seededRandom, withinRounding } from "./rational.js";
+import { seededRandom } from "../seeded-random.js";
+import { referenceEvaluate, withinRounding } from "./rational.js";
 
 // GSM8K train + test reference solutions (Cobbe et al. 2021), with their calculator annotations.
 const solutions = ["train", "test"].flatMap((split) =>
