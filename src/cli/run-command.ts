@@ -59,10 +59,8 @@ export async function runCommand(file: string, values: Flags, engineOptions: Eng
   for (const message of skipped) process.stderr.write(`skipped: ${message}\n`);
   const all = [...previous, ...fresh];
   const wallSeconds = (performance.now() - started) / 1000;
-  const summary = summarize(all, wallSeconds);
   // throughput is this invocation's own (resumed results were decoded earlier)
-  const generated = fresh.reduce((sum, r) => sum + r.usage.generatedTokens, 0);
-  summary.tokensPerSecond = wallSeconds > 0 ? generated / wallSeconds : 0;
+  const summary = summarize(all, wallSeconds, fresh);
   process.stdout.write(`${formatSummaryTable(summary)}\n`);
   if (values.summary) writeFileSync(values.summary, `${JSON.stringify(summary, null, 2)}\n`);
   if (values.report) {

@@ -9,13 +9,19 @@ const CURVE_POINTS = [1, 2, 3, 5, 10, 20, 40, 80];
  * answer), greedy accuracy (when a greedy chain was decoded), voted accuracy per rule, samples used,
  * throughput, and the majority-vote curve over k (maj@k from the chains each problem drew).
  */
-export function summarize(results: readonly ProblemResult[], wallSeconds: number): RunSummary {
+export function summarize(
+  results: readonly ProblemResult[],
+  wallSeconds: number,
+  /** The results decoded within `wallSeconds` (after a resume, not the earlier ones): the throughput's tokens. */
+  timed: readonly ProblemResult[] = results,
+): RunSummary {
   const graded = results.filter((r) => r.gold !== null);
   const mean = (values: number[]): number | null => (values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length);
   const chainOutcomes = graded.flatMap((r) => r.chains.map((c) => (c.correct ? 1 : 0)));
   const greedy = graded.filter((r) => r.greedy !== undefined).map((r) => (r.greedy!.correct ? 1 : 0));
   const voted = (rule: VoteRuleName): number | null => mean(graded.map((r) => (r.byRule[rule].correct ? 1 : 0)));
   const generated = results.reduce((sum, r) => sum + r.usage.generatedTokens, 0);
+  const timedTokens = timed.reduce((sum, r) => sum + r.usage.generatedTokens, 0);
   const minChains = Math.min(...graded.map((r) => r.chains.length));
   const curve = CURVE_POINTS.filter((k) => graded.length > 0 && k <= minChains).map((k) => ({
     k,
@@ -30,7 +36,7 @@ export function summarize(results: readonly ProblemResult[], wallSeconds: number
     meanSamplesUsed: mean(results.map((r) => r.samplesUsed)) ?? 0,
     generatedTokens: generated,
     promptTokens: results.reduce((sum, r) => sum + r.usage.promptTokens, 0),
-    tokensPerSecond: wallSeconds > 0 ? generated / wallSeconds : 0,
+    tokensPerSecond: wallSeconds > 0 ? timedTokens / wallSeconds : 0,
     wallSeconds,
     curve,
   };
