@@ -50,8 +50,14 @@ export interface DecodeResult {
 
 /** What the decoder needs to know about the tokenizer and model. */
 export interface DecoderModel {
+  /** The graph each decode step runs. */
   session: ort.InferenceSession;
   signature: GraphSignature;
+  /**
+   * The graph prompts are prefilled with: the step graph itself, except for split-cache models, whose
+   * step graph takes one token per row and whose prompts go through the model's Optimum graph.
+   */
+  prefill: { session: ort.InferenceSession; signature: GraphSignature };
   tokenBytes: readonly Uint8Array[];
   encode(text: string): number[];
   eosTokenIds: readonly number[];
@@ -63,10 +69,16 @@ export interface DecoderModel {
 }
 
 export interface CacheFactory {
-  /** An empty cache for a prefill at batch 1. */
+  /** An empty cache for a prefill at batch 1 (fed to the prefill graph). */
   empty(): KvCache;
-  /** The batch cache: each prompt's prefill copied to its rows, left-padded to `width` slots. */
-  fromPrefills(entries: readonly PrefillEntry[], width: number): KvCache | Promise<KvCache>;
+  /**
+   * The batch cache. Shared-prefix caches keep each prompt's prefill once for all its rows and start
+   * with no generated slots; the others copy the prefill to each row, left-padded to `width` slots.
+   * Rows will generate at most `maxNew` tokens.
+   */
+  fromPrefills(entries: readonly PrefillEntry[], width: number, maxNew: number): KvCache | Promise<KvCache>;
+  /** True when the prompt lives in a shared prefix, outside the per-row cache (no left padding). */
+  sharedPrefix: boolean;
 }
 
 export interface DecodeHooks {
@@ -80,15 +92,16 @@ const decoderText = new TextDecoder();
 const NO_BYTES = new Uint8Array(0);
 
 /**
- * The decode loop. Prefill each prompt once at batch 1, copy its cache to the prompt's rows, then step
- * all live rows together, one token per row per step, dropping rows as they finish.
+ * The decode loop. Prefill each prompt once at batch 1, share its cache with the prompt's rows (one
+ * shared prefix, or copies for graphs that need them), then step all live rows together, one token per
+ * row per step, dropping rows as they finish.
  *
  * @example
  * const result = await decode(model, { groups: [{ promptIds, count: 8, seed: 1, firstIndex: 0 }], ... }, hooks);
  */
 export async function decode(model: DecoderModel, job: DecodeJob, hooks: DecodeHooks): Promise<DecodeResult> {
   const started = performance.now();
-  const { signature, session } = model;
+  const { signature, session, prefill } = model;
   // the logits width is the truth (embeddings are often padded past the tokenizer's vocabulary)
   const vocab = model.logitsWidth;
   const eos = new Set(job.ignoreEos ? [] : model.eosTokenIds);
@@ -129,24 +142,24 @@ export async function decode(model: DecoderModel, job: DecodeJob, hooks: DecodeH
     for (let i = 0; i < length; i++) ids[i] = BigInt(group.promptIds[i]!);
     const positions = new BigInt64Array(length);
     for (let i = 0; i < length; i++) positions[i] = BigInt(i);
-    const outputs = await session.run({
+    const outputs = await prefill.session.run({
       ...empty.feeds(),
-      ...tokenFeeds(signature, ids, positions, 1, length, new BigInt64Array(empty.maskWidth + length).fill(1n)),
+      ...tokenFeeds(prefill.signature, ids, positions, 1, length, new BigInt64Array(empty.maskWidth + length).fill(1n)),
     });
-    const layers: Array<[ort.Tensor, ort.Tensor]> = signature.kvOutputs.map(([k, v]) => [adopt(outputs[k] as ort.Tensor), adopt(outputs[v] as ort.Tensor)]);
+    const layers: Array<[ort.Tensor, ort.Tensor]> = prefill.signature.kvOutputs.map(([k, v]) => [adopt(outputs[k] as ort.Tensor), adopt(outputs[v] as ort.Tensor)]);
     entries.push({ layers, promptLength: length, rows: group.count });
     prefillLogits.push(lastLogits(outputs.logits!, 0, length, vocab));
     for (let i = 0; i < group.count; i++, row++) {
       rowGroup[row] = g;
       rowIndex[row] = group.firstIndex + i;
       rowPosition[row] = length;
-      rowPadStart[row] = width - length;
+      rowPadStart[row] = model.caches.sharedPrefix ? 0 : width - length;
       rowRng.push(createRng(group.seed, group.firstIndex + i));
       rowBytes.push(new Uint8Array(Math.max(64, job.maxTokens * 4)));
       forced.push([]);
     }
   }
-  const cache = await model.caches.fromPrefills(entries, width);
+  const cache = await model.caches.fromPrefills(entries, width, job.maxTokens);
 
   // ---- batch state: batch position b holds row live[b]
   const live = new Int32Array(rowCount);

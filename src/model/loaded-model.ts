@@ -32,8 +32,10 @@ export interface LoadedModel extends DecoderModel {
 /**
  * Loads a model directory (Hugging Face / Optimum layout) for decoding.
  *
- * On the CPU the split-cache graph is preferred (the fast path). On WebGPU the Optimum graph runs with
- * every `present.*` kept on the device; on CUDA the standard Optimum loop runs through the CUDA provider.
+ * On the CPU the split-cache graph is preferred (the fast path): its steps run on `model_split_cache.onnx`
+ * and its prompts are prefilled by the Optimum graph, so a split-cache directory holds both. On WebGPU the
+ * Optimum graph runs with every `present.*` kept on the device; on CUDA the standard Optimum loop runs
+ * through the CUDA provider.
  *
  * @example
  * const model = await loadModel("models/cot-sc-gpt2-tiny");
@@ -55,6 +57,15 @@ export async function loadModel(directory: string, options: LoadModelOptions = {
   if (device.device !== "cpu") tuning.executionProviders = [device.device];
   let session = await createSession(graphPath, tuning);
   let signature = readSignature(session, graphPath, files.config);
+  let prefill = { session, signature };
+  if (signature.layout === "split-cache") {
+    if (!files.optimumGraph) {
+      await session.release();
+      throw new ModelLoadError("the split-cache graph needs the Optimum graph (model.onnx) beside it to prefill prompts", files.directory);
+    }
+    const prefillSession = await createSession(files.optimumGraph, { ...tuning, intraOpThreads: Number(process.env.PT ?? 2) });
+    prefill = { session: prefillSession, signature: readSignature(prefillSession, files.optimumGraph, files.config) };
+  }
   let helpers: KvHelpers | undefined;
   if (device.device === "webgpu") {
     // presents stay on the device and feed back as past; only the logits come to the host
@@ -63,6 +74,7 @@ export async function loadModel(directory: string, options: LoadModelOptions = {
     await session.release();
     session = await createSession(graphPath, { ...tuning, preferredOutputLocation: locations });
     signature = readSignature(session, graphPath, files.config);
+    prefill = { session, signature };
     helpers = await KvHelpers.create("webgpu", signature.kvType);
   }
   const logitsMeta = session.outputMetadata.find((m) => m.name === "logits");
@@ -74,7 +86,8 @@ export async function loadModel(directory: string, options: LoadModelOptions = {
     device,
     session,
     signature,
-    caches: cacheFactory(signature, helpers),
+    prefill,
+    caches: cacheFactory(signature, prefill.signature, helpers),
     tokenBytes: tokenizer.tokenBytes,
     encode: (text) => tokenizer.encode(text),
     eosTokenIds: files.config.eosTokenIds,
@@ -82,6 +95,7 @@ export async function loadModel(directory: string, options: LoadModelOptions = {
     logitsWidth: typeof declared === "number" ? declared : tokenizer.vocabSize,
     close: async () => {
       await session.release();
+      if (prefill.session !== session) await prefill.session.release();
       await helpers?.release();
     },
   };
@@ -115,12 +129,13 @@ export function describeModel(model: LoadedModel): DecoderInfo {
   };
 }
 
-function cacheFactory(signature: GraphSignature, helpers: KvHelpers | undefined): CacheFactory {
+function cacheFactory(signature: GraphSignature, prefillSignature: GraphSignature, helpers: KvHelpers | undefined): CacheFactory {
+  const empty = (): PresentKvCache => PresentKvCache.empty(prefillSignature);
   if (helpers) {
-    return { empty: () => PresentKvCache.empty(signature), fromPrefills: (entries, width) => DeviceKvCache.fromPrefills(signature, helpers, entries, width) };
+    return { empty, fromPrefills: (entries, width) => DeviceKvCache.fromPrefills(signature, helpers, entries, width), sharedPrefix: false };
   }
   if (signature.layout === "split-cache") {
-    return { empty: () => SplitKvCache.empty(signature), fromPrefills: (entries, width) => SplitKvCache.fromPrefills(signature, entries, width) };
+    return { empty, fromPrefills: (entries, _width, maxNew) => SplitKvCache.fromPrefills(signature, entries, maxNew), sharedPrefix: true };
   }
-  return { empty: () => PresentKvCache.empty(signature), fromPrefills: (entries, width) => PresentKvCache.fromPrefills(signature, entries, width) };
+  return { empty, fromPrefills: (entries, width) => PresentKvCache.fromPrefills(signature, entries, width), sharedPrefix: false };
 }

@@ -37,6 +37,8 @@ export interface GraphSignature {
   kvInputs: Array<[string, string]>;
   /** Output names of the KV cache per layer: presents (optimum) or new entries (split-cache). */
   kvOutputs: Array<[string, string]>;
+  /** Split-cache only: the shared prefix's input names per layer, [key, value]; empty for Optimum graphs. */
+  prefixInputs: Array<[string, string]>;
 }
 
 /**
@@ -90,23 +92,27 @@ export function readSignature(session: ort.InferenceSession, path: string, confi
   const layers = Math.max(...layerIndices) + 1;
   const kvInputs: Array<[string, string]> = [];
   const kvOutputs: Array<[string, string]> = [];
+  const prefixInputs: Array<[string, string]> = [];
   for (let i = 0; i < layers; i++) {
     const names: [string, string] = split ? [`cache.${i}.key`, `cache.${i}.value`] : [`past_key_values.${i}.key`, `past_key_values.${i}.value`];
     const outs: [string, string] = split ? [`new.${i}.key`, `new.${i}.value`] : [`present.${i}.key`, `present.${i}.value`];
-    for (const name of names) if (!inputs.has(name)) throw new ModelLoadError(`missing input "${name}"`, path);
+    const prefix: [string, string] = [`prefix.${i}.key`, `prefix.${i}.value`];
+    for (const name of split ? [...names, ...prefix] : names) if (!inputs.has(name)) throw new ModelLoadError(`missing input "${name}"`, path);
     for (const name of outs) if (!outputs.has(name)) throw new ModelLoadError(`missing output "${name}"`, path);
     kvInputs.push(names);
     kvOutputs.push(outs);
+    if (split) prefixInputs.push(prefix);
   }
+  if (split && !inputs.has("prefix_mask")) throw new ModelLoadError(`missing input "prefix_mask"`, path);
   const keyMeta = inputs.get(kvInputs[0]![0]);
   if (!keyMeta?.isTensor) throw new ModelLoadError(`"${kvInputs[0]![0]}" is not a tensor`, path);
   if (keyMeta.type !== "float32" && keyMeta.type !== "float16") {
     throw new ModelLoadError(`KV cache type ${keyMeta.type} is not supported (float32, float16 are)`, path);
   }
-  // optimum: [batch, heads, past, headDim]; split-cache keys: [batch, heads, headDim, capacity]
+  // keys: [batch, heads, past, headDim] (optimum) or [batch, heads, capacity, headDim] (split-cache)
   const shape = keyMeta.shape;
   const headsDim = shape[1];
-  const headDimDim = split ? shape[2] : shape[3];
+  const headDimDim = shape[3];
   const kvHeads = typeof headsDim === "number" ? headsDim : config.kvHeads;
   const headDim = typeof headDimDim === "number" ? headDimDim : config.headDim;
   if (!kvHeads || !headDim) {
@@ -127,5 +133,6 @@ export function readSignature(session: ort.InferenceSession, path: string, confi
     hasUseCacheBranch: inputs.has("use_cache_branch"),
     kvInputs,
     kvOutputs,
+    prefixInputs,
   };
 }

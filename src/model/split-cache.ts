@@ -3,63 +3,106 @@ import * as ort from "onnxruntime-node";
 import type { KvCache, PrefillEntry } from "./kv-cache.js";
 import type { GraphSignature } from "./session.js";
 
-/** Capacity grows in steps of this many slots: few regrowth copies, little attention over empty slots. */
-const GROWTH = 128;
+/**
+ * Capacity grows in steps of this many slots. The graph attends over the whole capacity (unused slots
+ * masked), so small steps waste little work; a regrowth moves only the generated part, in place.
+ */
+const GROWTH = 32;
 
 /**
- * The fast path's cache: cot-sc owns preallocated buffers, keys stored transposed
- * ([batch, heads, headDim, capacity]) and values as [batch, heads, capacity, headDim]. The split-cache
- * graph reads them as given and returns only the new tokens' entries ([batch, heads, seq, headDim]),
- * which `update` writes into the next slots. Nothing proportional to the whole cache is copied per step;
- * batch is the outermost dimension, so dropping rows is one in-place move and the live rows stay a
- * contiguous prefix of each buffer.
+ * The fast path's cache, in two parts that cot-sc owns and the split-cache graph reads in place:
  *
- * Float32 only (cot-sc exports the graph), which keeps every typed-array access here monomorphic: a
- * Float32Array | Uint16Array union made V8 take its slow path in these loops.
+ * - the **shared prefix**: each prompt's prefill entries, stored once however many chains sample from it,
+ *   the batch's prompts side by side (keys and values [heads, prefix, headDim]); `prefix_mask`
+ *   [batch, prefix] marks each row's own prompt. Nothing prompt-sized is copied per chain.
+ * - the **generated part**: per row, the tokens it has generated (keys and values [batch, heads,
+ *   capacity, headDim]). The graph returns only the new token's entries ([batch, heads, headDim]), which
+ *   `update` writes into the next slot.
+ *
+ * Every row has generated the same number of tokens (rows step in lockstep from the same start), so
+ * slot j is every row's j-th generated token: no padding inside the cache. The buffers are allocated
+ * once, for the most tokens a row may generate; the graph sees a view of `capacity` slots per row, and
+ * growing re-strides that view inside the same buffers (fresh allocations page-faulted far more than
+ * they copied). Batch is the outermost dimension, so dropping rows is one in-place move per kept row.
+ *
+ * Float32 only (cot-sc exports the graph), which keeps every typed-array access here monomorphic.
  */
 export class SplitKvCache implements KvCache {
   batch: number;
-  length: number;
-  private capacity: number;
+  length = 0;
+  private capacity = GROWTH;
   private keys: Float32Array[] = [];
   private values: Float32Array[] = [];
+  private readonly prefixFeeds: Record<string, ort.Tensor> = {};
+  private readonly prefixMask: BigInt64Array;
+  private readonly prefixMask32: Int32Array;
+  /** Batch row → prefix slots [start, end) of its prompt; moved with the rows on compaction. */
+  private readonly rowPrefixStart: Int32Array;
+  private readonly rowPrefixEnd: Int32Array;
+  private readonly prefixLength: number;
   private readonly heads: number;
   private readonly headDim: number;
+  private readonly maxCapacity: number;
+  private stepFeeds: Record<string, ort.Tensor> | undefined;
 
-  private constructor(private readonly signature: GraphSignature, batch: number, length: number, capacity: number) {
+  private constructor(private readonly signature: GraphSignature, entries: readonly PrefillEntry[], maxNew: number) {
     this.heads = signature.kvHeads;
     this.headDim = signature.headDim;
-    this.batch = batch;
-    this.length = length;
-    this.capacity = capacity;
-    for (let i = 0; i < signature.layers; i++) {
-      this.keys.push(new Float32Array(batch * this.heads * this.headDim * capacity));
-      this.values.push(new Float32Array(batch * this.heads * capacity * this.headDim));
-    }
-  }
+    const { heads, headDim } = this;
+    this.batch = entries.reduce((sum, e) => sum + e.rows, 0);
+    this.prefixLength = entries.reduce((sum, e) => sum + e.promptLength, 0);
+    const prefix = this.prefixLength;
 
-  /** An empty cache for one row (a prefill). */
-  static empty(signature: GraphSignature): SplitKvCache {
-    return new SplitKvCache(signature, 1, 0, 0);
-  }
-
-  /** The batch cache after prefill: each prompt's entries copied into its rows, right-aligned at `width`. */
-  static fromPrefills(signature: GraphSignature, entries: readonly PrefillEntry[], width: number): SplitKvCache {
-    const batch = entries.reduce((sum, e) => sum + e.rows, 0);
-    const cache = new SplitKvCache(signature, batch, width, roundUp(width + 1));
-    const { heads, headDim, capacity } = cache;
-    let row = 0;
-    for (const entry of entries) {
-      const offset = width - entry.promptLength;
-      for (let r = 0; r < entry.rows; r++, row++) {
-        for (let layer = 0; layer < signature.layers; layer++) {
-          const [newKey, newValue] = entry.layers[layer]!.map((t) => t.data as Float32Array) as [Float32Array, Float32Array];
-          writeEntries(cache.keys[layer]!, cache.values[layer]!, newKey, newValue, row, 0, heads, headDim, capacity,
-            offset, entry.promptLength);
+    // the prefix: prompts side by side, once each, per head (prefill entries are [1, heads, length, headDim])
+    for (let layer = 0; layer < signature.layers; layer++) {
+      const key = new Float32Array(heads * prefix * headDim);
+      const value = new Float32Array(heads * prefix * headDim);
+      let start = 0;
+      for (const entry of entries) {
+        const length = entry.promptLength;
+        const [sourceKey, sourceValue] = entry.layers[layer]!.map((t) => t.data as Float32Array) as [Float32Array, Float32Array];
+        for (let h = 0; h < heads; h++) {
+          const from = h * length * headDim;
+          key.set(sourceKey.subarray(from, from + length * headDim), (h * prefix + start) * headDim);
+          value.set(sourceValue.subarray(from, from + length * headDim), (h * prefix + start) * headDim);
         }
+        start += length;
       }
+      const [keyName, valueName] = signature.prefixInputs[layer]!;
+      this.prefixFeeds[keyName] = new ort.Tensor("float32", key, [heads, prefix, headDim]);
+      this.prefixFeeds[valueName] = new ort.Tensor("float32", value, [heads, prefix, headDim]);
     }
-    return cache;
+
+    this.rowPrefixStart = new Int32Array(this.batch);
+    this.rowPrefixEnd = new Int32Array(this.batch);
+    let row = 0;
+    let start = 0;
+    for (const entry of entries) {
+      for (let r = 0; r < entry.rows; r++, row++) {
+        this.rowPrefixStart[row] = start;
+        this.rowPrefixEnd[row] = start + entry.promptLength;
+      }
+      start += entry.promptLength;
+    }
+    this.prefixMask = new BigInt64Array(this.batch * prefix);
+    this.prefixMask32 = new Int32Array(this.prefixMask.buffer);
+    this.writePrefixMask();
+
+    // untouched pages of these buffers cost nothing until the rows get that far
+    this.maxCapacity = Math.ceil((maxNew + 1) / GROWTH) * GROWTH;
+    for (let i = 0; i < signature.layers; i++) {
+      this.keys.push(new Float32Array(this.batch * heads * this.maxCapacity * headDim));
+      this.values.push(new Float32Array(this.batch * heads * this.maxCapacity * headDim));
+    }
+  }
+
+  /**
+   * The batch cache: each prompt's prefill entries once, shared by its rows; nothing generated yet, room
+   * for `maxNew` generated tokens per row.
+   */
+  static fromPrefills(signature: GraphSignature, entries: readonly PrefillEntry[], maxNew: number): SplitKvCache {
+    if (signature.kvType !== "float32") throw new Error("the split-cache graph takes a float32 cache");
+    return new SplitKvCache(signature, entries, maxNew);
   }
 
   get maskWidth(): number {
@@ -67,31 +110,43 @@ export class SplitKvCache implements KvCache {
   }
 
   feeds(): Record<string, ort.Tensor> {
-    const feeds: Record<string, ort.Tensor> = {};
-    const keyDims = [this.batch, this.heads, this.headDim, this.capacity];
-    const valueDims = [this.batch, this.heads, this.capacity, this.headDim];
-    const size = this.batch * this.heads * this.headDim * this.capacity;
-    for (let layer = 0; layer < this.signature.layers; layer++) {
-      const [keyName, valueName] = this.signature.kvInputs[layer]!;
-      // views of the live prefix: onnxruntime reads the memory in place
-      feeds[keyName] = new ort.Tensor(this.signature.kvType, this.keys[layer]!.subarray(0, size), keyDims);
-      feeds[valueName] = new ort.Tensor(this.signature.kvType, this.values[layer]!.subarray(0, size), valueDims);
+    // tensors are remade only when the batch or capacity changed: views of the live rows, read in place
+    if (this.stepFeeds === undefined) {
+      const { batch, heads, headDim, capacity } = this;
+      const size = batch * heads * capacity * headDim;
+      const feeds: Record<string, ort.Tensor> = { ...this.prefixFeeds };
+      feeds.prefix_mask = new ort.Tensor("int64", this.prefixMask.subarray(0, batch * this.prefixLength), [batch, this.prefixLength]);
+      for (let layer = 0; layer < this.signature.layers; layer++) {
+        const [keyName, valueName] = this.signature.kvInputs[layer]!;
+        feeds[keyName] = new ort.Tensor("float32", this.keys[layer]!.subarray(0, size), [batch, heads, capacity, headDim]);
+        feeds[valueName] = new ort.Tensor("float32", this.values[layer]!.subarray(0, size), [batch, heads, capacity, headDim]);
+      }
+      this.stepFeeds = feeds;
     }
-    return feeds;
+    return this.stepFeeds;
   }
 
   update(outputs: ort.InferenceSession.OnnxValueMapType, seq: number): void {
-    if (this.length + seq > this.capacity) this.grow(this.length + seq);
+    if (seq !== 1) throw new Error("the split-cache graph decodes one token per row per step");
+    if (this.length + 1 > this.capacity) this.grow();
+    const { batch, heads, headDim, capacity } = this;
+    const slot = this.length;
     for (let layer = 0; layer < this.signature.layers; layer++) {
       const [keyName, valueName] = this.signature.kvOutputs[layer]!;
-      const newKey = outputs[keyName]!.data as Float32Array; // [batch, heads, seq, headDim]
+      const newKey = outputs[keyName]!.data as Float32Array; // [batch, heads, headDim]
       const newValue = outputs[valueName]!.data as Float32Array;
-      for (let row = 0; row < this.batch; row++) {
-        writeEntries(this.keys[layer]!, this.values[layer]!, newKey, newValue, row, row, this.heads, this.headDim,
-          this.capacity, this.length, seq);
+      const keys = this.keys[layer]!;
+      const values = this.values[layer]!;
+      for (let line = 0; line < batch * heads; line++) {
+        const from = line * headDim;
+        const to = (line * capacity + slot) * headDim;
+        for (let d = 0; d < headDim; d++) {
+          keys[to + d] = newKey[from + d]!;
+          values[to + d] = newValue[from + d]!;
+        }
       }
     }
-    this.length += seq;
+    this.length += 1;
   }
 
   compact(keep: Int32Array, count: number): void {
@@ -104,7 +159,13 @@ export class SplitKvCache implements KvCache {
         }
       }
     }
+    for (let i = 0; i < count; i++) {
+      this.rowPrefixStart[i] = this.rowPrefixStart[keep[i]!]!;
+      this.rowPrefixEnd[i] = this.rowPrefixEnd[keep[i]!]!;
+    }
     this.batch = count;
+    this.writePrefixMask();
+    this.stepFeeds = undefined;
   }
 
   dispose(): void {
@@ -112,65 +173,33 @@ export class SplitKvCache implements KvCache {
     this.values = [];
   }
 
-  // re-stride into a larger capacity; amortised over GROWTH steps
-  private grow(needed: number): void {
-    const capacity = roundUp(needed);
+  private writePrefixMask(): void {
+    const prefix = this.prefixLength;
+    const mask = this.prefixMask32; // int64 written as (low, high) int32 pairs, little-endian
+    mask.fill(0, 0, 2 * this.batch * prefix);
+    for (let b = 0; b < this.batch; b++) {
+      for (let s = this.rowPrefixStart[b]!; s < this.rowPrefixEnd[b]!; s++) mask[2 * (b * prefix + s)] = 1;
+    }
+  }
+
+  /**
+   * GROWTH more slots per row, re-strided in place: each (row, head) block of `length` × headDim moves
+   * to its wider stride, last block first, so no block is overwritten before it has moved.
+   */
+  private grow(): void {
+    const capacity = this.capacity + GROWTH;
+    if (capacity > this.maxCapacity) throw new Error(`split cache: more than ${this.maxCapacity - 1} generated tokens per row`);
     const { heads, headDim, batch, length } = this;
     const old = this.capacity;
+    const used = length * headDim;
     for (let layer = 0; layer < this.signature.layers; layer++) {
-      const oldKey = this.keys[layer]!;
-      const oldValue = this.values[layer]!;
-      const key = new Float32Array(batch * heads * headDim * capacity);
-      const value = new Float32Array(batch * heads * capacity * headDim);
-      // keys: each (row, head, dim) line of `old` slots becomes a line of `capacity` slots
-      for (let line = 0; line < batch * heads * headDim; line++) {
-        const from = line * old;
-        const to = line * capacity;
-        for (let slot = 0; slot < length; slot++) key[to + slot] = oldKey[from + slot]!;
+      for (const buffer of [this.keys[layer]!, this.values[layer]!]) {
+        for (let block = batch * heads - 1; block > 0; block--) {
+          buffer.copyWithin(block * capacity * headDim, block * old * headDim, block * old * headDim + used);
+        }
       }
-      // values: each (row, head) block of `old` slots × headDim becomes one of `capacity` slots
-      const used = length * headDim;
-      for (let block = 0; block < batch * heads; block++) {
-        const from = block * old * headDim;
-        const to = block * capacity * headDim;
-        for (let i = 0; i < used; i++) value[to + i] = oldValue[from + i]!;
-      }
-      this.keys[layer] = key;
-      this.values[layer] = value;
     }
     this.capacity = capacity;
-  }
-}
-
-function roundUp(slots: number): number {
-  return Math.max(GROWTH, Math.ceil(slots / GROWTH) * GROWTH);
-}
-
-/**
- * Copies `count` new entries of source row `sourceRow` (source [rows, heads, count, headDim]) into
- * destination row `row` at slots `slot..slot+count`, keys transposed.
- */
-function writeEntries(
-  keys: Float32Array,
-  values: Float32Array,
-  newKey: Float32Array,
-  newValue: Float32Array,
-  row: number,
-  sourceRow: number,
-  heads: number,
-  headDim: number,
-  capacity: number,
-  slot: number,
-  count: number,
-): void {
-  for (let h = 0; h < heads; h++) {
-    const source = (sourceRow * heads + h) * count * headDim;
-    const keyBase = (row * heads + h) * headDim * capacity;
-    for (let s = 0; s < count; s++) {
-      const from = source + s * headDim;
-      for (let d = 0; d < headDim; d++) keys[keyBase + d * capacity + slot + s] = newKey[from + d]!;
-    }
-    const valueBase = ((row * heads + h) * capacity + slot) * headDim;
-    for (let i = 0; i < count * headDim; i++) values[valueBase + i] = newValue[source + i]!;
+    this.stepFeeds = undefined;
   }
 }

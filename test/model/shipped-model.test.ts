@@ -134,6 +134,34 @@ describe.each(["split-cache", "optimum"] as const)("decoding through the %s grap
       await model.close();
     }
   });
+  test("a chain is the same whether its prompt has the batch to itself or shares it with another prompt", async () => {
+    const model = await loadModel(SHIPPED_MODEL, { graph });
+    try {
+      // sampled chains of two prompts of different lengths, finishing at different steps: rows leave the
+      // batch while others go on, so rows move, and each must keep seeing its own prompt
+      const job = (groups: DecodeJob["groups"]): DecodeJob => ({
+        groups,
+        maxTokens: 160,
+        sampling: { temperature: 1, topK: 0, topP: 1 },
+        stop: reference.stops,
+        stopAtAnswerLine: true,
+      });
+      const [short, long] = reference.records.map((r) => r.input_ids) as [number[], number[]];
+      // the short prompt's rows come first and finish first, so the long prompt's rows move down over them
+      const shared = await decode(model, job([{ promptIds: short, count: 6, seed: 4, firstIndex: 0 }, { promptIds: long, count: 6, seed: 3, firstIndex: 0 }]), noHooks);
+      const aloneShort = await decode(model, job([{ promptIds: short, count: 6, seed: 4, firstIndex: 0 }]), noHooks);
+      const aloneLong = await decode(model, job([{ promptIds: long, count: 6, seed: 3, firstIndex: 0 }]), noHooks);
+      expect(shared.groups[0]!.map((c) => c.text)).toEqual(aloneShort.groups[0]!.map((c) => c.text));
+      expect(shared.groups[1]!.map((c) => c.text)).toEqual(aloneLong.groups[0]!.map((c) => c.text));
+      const shortLengths = shared.groups[0]!.map((c) => c.tokens);
+      const longLengths = shared.groups[1]!.map((c) => c.tokens);
+      expect(Math.max(...shortLengths)).toBeLessThan(Math.min(...longLengths));
+      expect(new Set(longLengths).size).toBeGreaterThan(1);
+      expect(Math.max(...longLengths)).toBeGreaterThan(64); // past two growths of the cache (32 slots each)
+    } finally {
+      await model.close();
+    }
+  });
 });
 
 describe("the worker thread", () => {
