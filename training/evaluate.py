@@ -112,10 +112,13 @@ Zero-shot, bare question: `Q: <question>\\nA: ` — the model writes the chain, 
 `model.onnx`: ONNX (opset 14, IR 7) in the Hugging Face Optimum decoder layout: `input_ids`,
 `attention_mask`, `position_ids`, `past_key_values.{{i}}.key|value` [batch, heads, past, 32] →
 `logits`, `present.{{i}}.key|value`; dynamic batch and sequence axes; an empty past works.
-`model_split_cache.onnx`: the same weights as cot-sc's fast-path graph — the caller owns a preallocated
-KV cache (keys `[batch, heads, 32, capacity]`, values `[batch, heads, capacity, 32]`) and the graph
-returns only the new tokens' keys and values (`new.{{i}}.key|value`), computing attention over the cache
-and over the new tokens separately, joined at the softmax. `pytorch_checkpoint.pt`: the PyTorch weights
+`model_split_cache.onnx`: the same weights as cot-sc's fast-path decode-step graph (one new token per
+row; prompts are prefilled by `model.onnx`). Attention runs over three parts joined by one softmax: the
+shared prompt prefix, stored once per prompt however many chains share it (`prefix.{{i}}.key|value`
+[heads, prefix, 32], with `prefix_mask` [batch, prefix] marking each row's prompt), each row's generated
+tokens in a cache the caller owns (`cache.{{i}}.key|value` [batch, heads, capacity, 32], `attention_mask`
+[batch, capacity + 1]), and the new token; it returns only the new token's key and value
+(`new.{{i}}.key|value` [batch, heads, 32]). `pytorch_checkpoint.pt`: the PyTorch weights
 (`training/model.py`'s `GPT`). `reference_outputs.json` holds logits for fixed prompts (prefill, and one
 cached step) and greedy continuations, which the TypeScript tests reproduce. `cot-sc.json` names the
 model's prompt set.

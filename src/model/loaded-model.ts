@@ -63,7 +63,7 @@ export async function loadModel(directory: string, options: LoadModelOptions = {
       await session.release();
       throw new ModelLoadError("the split-cache graph needs the Optimum graph (model.onnx) beside it to prefill prompts", files.directory);
     }
-    const prefillSession = await createSession(files.optimumGraph, { ...tuning, intraOpThreads: Number(process.env.PT ?? 2) });
+    const prefillSession = await createSession(files.optimumGraph, tuning);
     prefill = { session: prefillSession, signature: readSignature(prefillSession, files.optimumGraph, files.config) };
   }
   let helpers: KvHelpers | undefined;
