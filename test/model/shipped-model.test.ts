@@ -80,6 +80,57 @@ describe("the shipped model's Optimum graph (model.onnx) against the training to
   });
 });
 
+describe("the shipped model's split-cache graph (model_split_cache.onnx)", () => {
+  test.each(reference.records)("one step over the shared prefix matches the reference step logits: $prompt", async (record) => {
+    // the prompt's prefill (Optimum graph) becomes the prefix; one row, nothing generated yet (capacity 1, masked)
+    const optimum = await ort.InferenceSession.create(join(SHIPPED_MODEL, "model.onnx"));
+    const split = await ort.InferenceSession.create(join(SHIPPED_MODEL, "model_split_cache.onnx"));
+    const n = record.input_ids.length;
+    const prefill: Record<string, ort.Tensor> = {
+      input_ids: new ort.Tensor("int64", int64(record.input_ids), [1, n]),
+      attention_mask: new ort.Tensor("int64", new BigInt64Array(n).fill(1n), [1, n]),
+      position_ids: new ort.Tensor("int64", int64([...Array(n).keys()]), [1, n]),
+    };
+    for (let i = 0; i < config.n_layer; i++) {
+      prefill[`past_key_values.${i}.key`] = new ort.Tensor("float32", new Float32Array(0), [1, config.n_head, 0, headDim]);
+      prefill[`past_key_values.${i}.value`] = new ort.Tensor("float32", new Float32Array(0), [1, config.n_head, 0, headDim]);
+    }
+    const first = await optimum.run(prefill);
+    const step: Record<string, ort.Tensor> = {
+      input_ids: new ort.Tensor("int64", int64([record.next_token]), [1, 1]),
+      attention_mask: new ort.Tensor("int64", int64([0, 1]), [1, 2]),
+      position_ids: new ort.Tensor("int64", int64([n]), [1, 1]),
+      prefix_mask: new ort.Tensor("int64", new BigInt64Array(n).fill(1n), [1, n]),
+    };
+    for (let i = 0; i < config.n_layer; i++) {
+      for (const kind of ["key", "value"]) {
+        const present = first[`present.${i}.${kind}`] as ort.Tensor; // [1, heads, n, headDim]
+        step[`prefix.${i}.${kind}`] = new ort.Tensor("float32", present.data as Float32Array, [config.n_head, n, headDim]);
+        // garbage in the masked slot must not leak into the result
+        step[`cache.${i}.${kind}`] = new ort.Tensor("float32", new Float32Array(config.n_head * headDim).fill(1e3), [1, config.n_head, 1, headDim]);
+      }
+    }
+    const second = await split.run(step);
+    expect(maxAbsDiff(lastRow(second.logits!), record.step_logits)).toBeLessThanOrEqual(1e-4);
+    // the new token's entries are the ones the uncached graph computes for it
+    const whole = await optimum.run({
+      ...prefill,
+      input_ids: new ort.Tensor("int64", int64([...record.input_ids, record.next_token]), [1, n + 1]),
+      attention_mask: new ort.Tensor("int64", new BigInt64Array(n + 1).fill(1n), [1, n + 1]),
+      position_ids: new ort.Tensor("int64", int64([...Array(n + 1).keys()]), [1, n + 1]),
+    });
+    const presentKey = whole["present.0.key"]!.data as Float32Array; // [1, heads, n + 1, headDim]
+    const newKey = second["new.0.key"]!.data as Float32Array; // [1, heads, headDim]
+    let worst = 0;
+    for (let h = 0; h < config.n_head; h++) {
+      for (let d = 0; d < headDim; d++) worst = Math.max(worst, Math.abs(newKey[h * headDim + d]! - presentKey[(h * (n + 1) + n) * headDim + d]!));
+    }
+    expect(worst).toBeLessThanOrEqual(1e-4);
+    await optimum.release();
+    await split.release();
+  });
+});
+
 const greedy = (groups: DecodeJob["groups"], maxTokens = reference.max_new_tokens): DecodeJob => ({
   groups,
   maxTokens,
