@@ -59,6 +59,10 @@ export async function loadModel(directory: string, options: LoadModelOptions = {
   let signature = readSignature(session, graphPath, files.config);
   let prefill = { session, signature };
   if (signature.layout === "split-cache") {
+    if (signature.kvType !== "float32") {
+      await session.release();
+      throw new ModelLoadError(`the split-cache graph must take a float32 cache (its cache is ${signature.kvType})`, graphPath);
+    }
     if (!files.optimumGraph) {
       await session.release();
       throw new ModelLoadError("the split-cache graph needs the Optimum graph (model.onnx) beside it to prefill prompts", files.directory);

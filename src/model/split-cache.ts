@@ -1,5 +1,6 @@
 import * as ort from "onnxruntime-node";
 
+import { CotScError } from "../errors.js";
 import type { KvCache, PrefillEntry } from "./kv-cache.js";
 import type { GraphSignature } from "./session.js";
 
@@ -101,7 +102,6 @@ export class SplitKvCache implements KvCache {
    * for `maxNew` generated tokens per row.
    */
   static fromPrefills(signature: GraphSignature, entries: readonly PrefillEntry[], maxNew: number): SplitKvCache {
-    if (signature.kvType !== "float32") throw new Error("the split-cache graph takes a float32 cache");
     return new SplitKvCache(signature, entries, maxNew);
   }
 
@@ -127,7 +127,7 @@ export class SplitKvCache implements KvCache {
   }
 
   update(outputs: ort.InferenceSession.OnnxValueMapType, seq: number): void {
-    if (seq !== 1) throw new Error("the split-cache graph decodes one token per row per step");
+    if (seq !== 1) throw new CotScError("SPLIT_CACHE", `the split-cache graph decodes one token per row per step, not ${seq}`);
     if (this.length + 1 > this.capacity) this.grow();
     const { batch, heads, headDim, capacity } = this;
     const slot = this.length;
@@ -188,7 +188,9 @@ export class SplitKvCache implements KvCache {
    */
   private grow(): void {
     const capacity = this.capacity + GROWTH;
-    if (capacity > this.maxCapacity) throw new Error(`split cache: more than ${this.maxCapacity - 1} generated tokens per row`);
+    if (capacity > this.maxCapacity) {
+      throw new CotScError("SPLIT_CACHE", `the split cache was sized for ${this.maxCapacity - 1} generated tokens per row`);
+    }
     const { heads, headDim, batch, length } = this;
     const old = this.capacity;
     const used = length * headDim;
