@@ -34,13 +34,15 @@ export class SplitKvCache implements KvCache {
   private capacity = GROWTH;
   private keys: Float32Array[] = [];
   private values: Float32Array[] = [];
-  private readonly prefixFeeds: Record<string, ort.Tensor> = {};
+  /** Per layer, the prefix keys and values, [heads, prefixLength, headDim] at the front of each buffer. */
+  private readonly prefixKeys: Float32Array[] = [];
+  private readonly prefixValues: Float32Array[] = [];
   private readonly prefixMask: BigInt64Array;
   private readonly prefixMask32: Int32Array;
   /** Batch row → prefix slots [start, end) of its prompt; moved with the rows on compaction. */
   private readonly rowPrefixStart: Int32Array;
   private readonly rowPrefixEnd: Int32Array;
-  private readonly prefixLength: number;
+  private prefixLength: number;
   private readonly heads: number;
   private readonly headDim: number;
   private readonly maxCapacity: number;
@@ -69,9 +71,8 @@ export class SplitKvCache implements KvCache {
         }
         start += length;
       }
-      const [keyName, valueName] = signature.prefixInputs[layer]!;
-      this.prefixFeeds[keyName] = new ort.Tensor("float32", key, [heads, prefix, headDim]);
-      this.prefixFeeds[valueName] = new ort.Tensor("float32", value, [heads, prefix, headDim]);
+      this.prefixKeys.push(key);
+      this.prefixValues.push(value);
     }
 
     this.rowPrefixStart = new Int32Array(this.batch);
@@ -112,11 +113,15 @@ export class SplitKvCache implements KvCache {
   feeds(): Record<string, ort.Tensor> {
     // tensors are remade only when the batch or capacity changed: views of the live rows, read in place
     if (this.stepFeeds === undefined) {
-      const { batch, heads, headDim, capacity } = this;
+      const { batch, heads, headDim, capacity, prefixLength } = this;
       const size = batch * heads * capacity * headDim;
-      const feeds: Record<string, ort.Tensor> = { ...this.prefixFeeds };
-      feeds.prefix_mask = new ort.Tensor("int64", this.prefixMask.subarray(0, batch * this.prefixLength), [batch, this.prefixLength]);
+      const prefixSize = heads * prefixLength * headDim;
+      const feeds: Record<string, ort.Tensor> = {};
+      feeds.prefix_mask = new ort.Tensor("int64", this.prefixMask.subarray(0, batch * prefixLength), [batch, prefixLength]);
       for (let layer = 0; layer < this.signature.layers; layer++) {
+        const [prefixKeyName, prefixValueName] = this.signature.prefixInputs[layer]!;
+        feeds[prefixKeyName] = new ort.Tensor("float32", this.prefixKeys[layer]!.subarray(0, prefixSize), [heads, prefixLength, headDim]);
+        feeds[prefixValueName] = new ort.Tensor("float32", this.prefixValues[layer]!.subarray(0, prefixSize), [heads, prefixLength, headDim]);
         const [keyName, valueName] = this.signature.kvInputs[layer]!;
         feeds[keyName] = new ort.Tensor("float32", this.keys[layer]!.subarray(0, size), [batch, heads, capacity, headDim]);
         feeds[valueName] = new ort.Tensor("float32", this.values[layer]!.subarray(0, size), [batch, heads, capacity, headDim]);
@@ -164,8 +169,54 @@ export class SplitKvCache implements KvCache {
       this.rowPrefixEnd[i] = this.rowPrefixEnd[keep[i]!]!;
     }
     this.batch = count;
+    this.dropUnusedPrompts();
     this.writePrefixMask();
     this.stepFeeds = undefined;
+  }
+
+  /**
+   * Removes from the prefix the prompts no live row samples from any more: every row scores against the
+   * whole prefix, so a finished problem's prompt would otherwise cost every remaining step. Prompts keep
+   * their order and move down in place (each segment's destination is at or before its source).
+   */
+  private dropUnusedPrompts(): void {
+    // rows are in prompt order, so the live prompts' segments are the distinct starts, ascending
+    const starts: number[] = [];
+    const ends: number[] = [];
+    for (let b = 0; b < this.batch; b++) {
+      if (starts.length === 0 || starts[starts.length - 1] !== this.rowPrefixStart[b]) {
+        starts.push(this.rowPrefixStart[b]!);
+        ends.push(this.rowPrefixEnd[b]!);
+      }
+    }
+    let kept = 0;
+    for (let i = 0; i < starts.length; i++) kept += ends[i]! - starts[i]!;
+    if (kept === this.prefixLength) return;
+    const { heads, headDim } = this;
+    const old = this.prefixLength;
+    for (let layer = 0; layer < this.signature.layers; layer++) {
+      for (const buffer of [this.prefixKeys[layer]!, this.prefixValues[layer]!]) {
+        for (let h = 0; h < heads; h++) {
+          let to = h * kept;
+          for (let i = 0; i < starts.length; i++) {
+            buffer.copyWithin(to * headDim, (h * old + starts[i]!) * headDim, (h * old + ends[i]!) * headDim);
+            to += ends[i]! - starts[i]!;
+          }
+        }
+      }
+    }
+    // the rows' segments, renumbered
+    let b = 0;
+    let to = 0;
+    for (let i = 0; i < starts.length; i++) {
+      const length = ends[i]! - starts[i]!;
+      for (; b < this.batch && this.rowPrefixStart[b] === starts[i]; b++) {
+        this.rowPrefixStart[b] = to;
+        this.rowPrefixEnd[b] = to + length;
+      }
+      to += length;
+    }
+    this.prefixLength = kept;
   }
 
   dispose(): void {

@@ -198,17 +198,23 @@ describe.each(["split-cache", "optimum"] as const)("decoding through the %s grap
         stopAtAnswerLine: true,
       });
       const [short, long] = reference.records.map((r) => r.input_ids) as [number[], number[]];
-      // the short prompt's rows come first and finish first, so the long prompt's rows move down over them
-      const shared = await decode(model, job([{ promptIds: short, count: 6, seed: 4, firstIndex: 0 }, { promptIds: long, count: 6, seed: 3, firstIndex: 0 }]), noHooks);
-      const aloneShort = await decode(model, job([{ promptIds: short, count: 6, seed: 4, firstIndex: 0 }]), noHooks);
-      const aloneLong = await decode(model, job([{ promptIds: long, count: 6, seed: 3, firstIndex: 0 }]), noHooks);
-      expect(shared.groups[0]!.map((c) => c.text)).toEqual(aloneShort.groups[0]!.map((c) => c.text));
-      expect(shared.groups[1]!.map((c) => c.text)).toEqual(aloneLong.groups[0]!.map((c) => c.text));
-      const shortLengths = shared.groups[0]!.map((c) => c.tokens);
-      const longLengths = shared.groups[1]!.map((c) => c.tokens);
-      expect(Math.max(...shortLengths)).toBeLessThan(Math.min(...longLengths));
-      expect(new Set(longLengths).size).toBeGreaterThan(1);
-      expect(Math.max(...longLengths)).toBeGreaterThan(64); // past two growths of the cache (32 slots each)
+      // the short prompt sits between two long ones and its rows finish first: the rows after it move down
+      // over them, and (split-cache) its prompt leaves the shared prefix, moving the last prompt down too
+      const other = model.encode("Q: Tom has 47 marbles. Tom gives 9 to Anna and shares the rest equally among 2 friends. How many marbles does each friend get?\nA: ");
+      const groups: DecodeJob["groups"] = [
+        { promptIds: long, count: 4, seed: 3, firstIndex: 0 },
+        { promptIds: short, count: 6, seed: 4, firstIndex: 0 },
+        { promptIds: other, count: 4, seed: 5, firstIndex: 0 },
+      ];
+      const shared = await decode(model, job(groups), noHooks);
+      for (let g = 0; g < groups.length; g++) {
+        const alone = await decode(model, job([groups[g]!]), noHooks);
+        expect(shared.groups[g]!.map((c) => c.text)).toEqual(alone.groups[0]!.map((c) => c.text));
+      }
+      const lengths = shared.groups.map((chains) => chains.map((c) => c.tokens));
+      expect(Math.max(...lengths[1]!)).toBeLessThan(Math.min(...lengths[0]!, ...lengths[2]!));
+      expect(new Set([...lengths[0]!, ...lengths[2]!]).size).toBeGreaterThan(1);
+      expect(Math.max(...lengths[0]!, ...lengths[2]!)).toBeGreaterThan(64); // past two growths of the cache (32 slots each)
     } finally {
       await model.close();
     }
