@@ -40,19 +40,26 @@ function lastRow(tensor: ort.Tensor): Float32Array {
   return (tensor.data as Float32Array).slice((seq - 1) * vocab, seq * vocab);
 }
 
+/** The Optimum graph's inputs for a whole prompt at batch 1 with an empty past. */
+function prefillFeeds(ids: readonly number[]): Record<string, ort.Tensor> {
+  const n = ids.length;
+  const feeds: Record<string, ort.Tensor> = {
+    input_ids: new ort.Tensor("int64", int64([...ids]), [1, n]),
+    attention_mask: new ort.Tensor("int64", new BigInt64Array(n).fill(1n), [1, n]),
+    position_ids: new ort.Tensor("int64", int64([...Array(n).keys()]), [1, n]),
+  };
+  for (let i = 0; i < config.n_layer; i++) {
+    feeds[`past_key_values.${i}.key`] = new ort.Tensor("float32", new Float32Array(0), [1, config.n_head, 0, headDim]);
+    feeds[`past_key_values.${i}.value`] = new ort.Tensor("float32", new Float32Array(0), [1, config.n_head, 0, headDim]);
+  }
+  return feeds;
+}
+
 describe("the shipped model's Optimum graph (model.onnx) against the training tool's reference outputs", () => {
   test.each(reference.records)("prefill with an empty past, then one cached step: $prompt", async (record) => {
     const session = await ort.InferenceSession.create(join(SHIPPED_MODEL, "model.onnx"));
     const n = record.input_ids.length;
-    const feeds: Record<string, ort.Tensor> = {
-      input_ids: new ort.Tensor("int64", int64(record.input_ids), [1, n]),
-      attention_mask: new ort.Tensor("int64", new BigInt64Array(n).fill(1n), [1, n]),
-      position_ids: new ort.Tensor("int64", int64([...Array(n).keys()]), [1, n]),
-    };
-    for (let i = 0; i < config.n_layer; i++) {
-      feeds[`past_key_values.${i}.key`] = new ort.Tensor("float32", new Float32Array(0), [1, config.n_head, 0, headDim]);
-      feeds[`past_key_values.${i}.value`] = new ort.Tensor("float32", new Float32Array(0), [1, config.n_head, 0, headDim]);
-    }
+    const feeds = prefillFeeds(record.input_ids);
     const first = await session.run(feeds);
     expect(maxAbsDiff(lastRow(first.logits!), record.prefill_last_logits)).toBeLessThanOrEqual(1e-4);
 
@@ -86,15 +93,7 @@ describe("the shipped model's split-cache graph (model_split_cache.onnx)", () =>
     const optimum = await ort.InferenceSession.create(join(SHIPPED_MODEL, "model.onnx"));
     const split = await ort.InferenceSession.create(join(SHIPPED_MODEL, "model_split_cache.onnx"));
     const n = record.input_ids.length;
-    const prefill: Record<string, ort.Tensor> = {
-      input_ids: new ort.Tensor("int64", int64(record.input_ids), [1, n]),
-      attention_mask: new ort.Tensor("int64", new BigInt64Array(n).fill(1n), [1, n]),
-      position_ids: new ort.Tensor("int64", int64([...Array(n).keys()]), [1, n]),
-    };
-    for (let i = 0; i < config.n_layer; i++) {
-      prefill[`past_key_values.${i}.key`] = new ort.Tensor("float32", new Float32Array(0), [1, config.n_head, 0, headDim]);
-      prefill[`past_key_values.${i}.value`] = new ort.Tensor("float32", new Float32Array(0), [1, config.n_head, 0, headDim]);
-    }
+    const prefill = prefillFeeds(record.input_ids);
     const first = await optimum.run(prefill);
     const step: Record<string, ort.Tensor> = {
       input_ids: new ort.Tensor("int64", int64([record.next_token]), [1, 1]),
