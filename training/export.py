@@ -101,73 +101,62 @@ class SplitCacheWrapper(torch.nn.Module):
         return (logits, *outputs)
 
 
-def _export(wrapper: torch.nn.Module, path: str, cache: list, cache_names: list, output_names: list,
-            cache_axes: dict, past_len: int) -> None:
-    """Token inputs (batch 2, 3 new tokens after `past_len` cached ones), the given cache tensors and
-    names, dynamic batch and sequence axes, opset 14, checked after writing."""
-    batch, seq = 2, 3
-    dynamic = {"input_ids": {0: "batch_size", 1: "sequence_length"},
-               "attention_mask": {0: "batch_size", 1: "total_sequence_length"},
-               "position_ids": {0: "batch_size", 1: "sequence_length"},
-               "logits": {0: "batch_size", 1: "sequence_length"}, **cache_axes}
-    ids = torch.ones(batch, seq, dtype=torch.long)
-    mask = torch.ones(batch, past_len + seq, dtype=torch.long)
-    pos = torch.arange(past_len, past_len + seq).unsqueeze(0).expand(batch, seq).contiguous()
+def _export(wrapper: torch.nn.Module, path: str, inputs: dict, output_names: list, dynamic_axes: dict) -> None:
+    """Traces `wrapper` on the example `inputs` (name → tensor, in the graph's input order) and writes it
+    with the given output names (after `logits`) and dynamic axes; opset 14, checked after writing."""
     with torch.no_grad():
-        torch.onnx.export(wrapper, (ids, mask, pos, *cache), path,
-                          input_names=["input_ids", "attention_mask", "position_ids", *cache_names],
-                          output_names=["logits", *output_names], dynamic_axes=dynamic, opset_version=OPSET,
+        torch.onnx.export(wrapper, tuple(inputs.values()), path, input_names=list(inputs),
+                          output_names=["logits", *output_names], dynamic_axes=dynamic_axes, opset_version=OPSET,
                           do_constant_folding=True)
     onnx.checker.check_model(onnx.load(path))
 
 
 def export_split_cache(model: GPT, path: str) -> None:
+    """The decode-step graph (one token per row): batch 2, a 4-slot prefix, a 5-slot cache as examples."""
     model.eval()
     c = model.config
     head_dim = c.n_embd // c.n_head
     batch, prefix, capacity = 2, 4, 5
-    prefixes, caches, names_prefix, names_cache, names_out = [], [], [], [], []
+    inputs = {"input_ids": torch.ones(batch, 1, dtype=torch.long),
+              "attention_mask": torch.ones(batch, capacity + 1, dtype=torch.long),
+              "position_ids": torch.full((batch, 1), prefix + capacity, dtype=torch.long),
+              "prefix_mask": torch.ones(batch, prefix, dtype=torch.long)}
     axes = {"input_ids": {0: "batch_size"}, "position_ids": {0: "batch_size"}, "logits": {0: "batch_size"},
             "attention_mask": {0: "batch_size", 1: "capacity_plus_one"},
             "prefix_mask": {0: "batch_size", 1: "prefix_length"}}
+    caches, names_out = {}, []
     for i in range(c.n_layer):
-        prefixes += [torch.zeros(c.n_head, prefix, head_dim), torch.zeros(c.n_head, prefix, head_dim)]
-        caches += [torch.zeros(batch, c.n_head, capacity, head_dim), torch.zeros(batch, c.n_head, capacity, head_dim)]
-        names_prefix += [f"prefix.{i}.key", f"prefix.{i}.value"]
-        names_cache += [f"cache.{i}.key", f"cache.{i}.value"]
-        names_out += [f"new.{i}.key", f"new.{i}.value"]
-        axes[f"prefix.{i}.key"] = {1: "prefix_length"}
-        axes[f"prefix.{i}.value"] = {1: "prefix_length"}
-        axes[f"cache.{i}.key"] = {0: "batch_size", 2: "capacity"}
-        axes[f"cache.{i}.value"] = {0: "batch_size", 2: "capacity"}
-        axes[f"new.{i}.key"] = {0: "batch_size"}
-        axes[f"new.{i}.value"] = {0: "batch_size"}
-    ids = torch.ones(batch, 1, dtype=torch.long)
-    mask = torch.ones(batch, capacity + 1, dtype=torch.long)
-    pos = torch.full((batch, 1), prefix + capacity, dtype=torch.long)
-    prefix_mask = torch.ones(batch, prefix, dtype=torch.long)
-    with torch.no_grad():
-        torch.onnx.export(SplitCacheWrapper(model), (ids, mask, pos, prefix_mask, *prefixes, *caches), path,
-                          input_names=["input_ids", "attention_mask", "position_ids", "prefix_mask", *names_prefix, *names_cache],
-                          output_names=["logits", *names_out], dynamic_axes=axes, opset_version=OPSET,
-                          do_constant_folding=True)
-    onnx.checker.check_model(onnx.load(path))
+        for kind in ("key", "value"):
+            inputs[f"prefix.{i}.{kind}"] = torch.zeros(c.n_head, prefix, head_dim)
+            caches[f"cache.{i}.{kind}"] = torch.zeros(batch, c.n_head, capacity, head_dim)
+            names_out.append(f"new.{i}.{kind}")
+            axes[f"prefix.{i}.{kind}"] = {1: "prefix_length"}
+            axes[f"cache.{i}.{kind}"] = {0: "batch_size", 2: "capacity"}
+            axes[f"new.{i}.{kind}"] = {0: "batch_size"}
+    _export(SplitCacheWrapper(model), path, {**inputs, **caches}, names_out, axes)
 
 
 def export_onnx(model: GPT, path: str) -> None:
+    """The Optimum layout: batch 2, 3 new tokens after a 4-slot past as examples."""
     model.eval()
     c = model.config
     head_dim = c.n_embd // c.n_head
-    past_len = 4
-    past, names_in, names_out, axes = [], [], [], {}
+    batch, seq, past_len = 2, 3, 4
+    inputs = {"input_ids": torch.ones(batch, seq, dtype=torch.long),
+              "attention_mask": torch.ones(batch, past_len + seq, dtype=torch.long),
+              "position_ids": torch.arange(past_len, past_len + seq).unsqueeze(0).expand(batch, seq).contiguous()}
+    axes = {"input_ids": {0: "batch_size", 1: "sequence_length"},
+            "attention_mask": {0: "batch_size", 1: "total_sequence_length"},
+            "position_ids": {0: "batch_size", 1: "sequence_length"},
+            "logits": {0: "batch_size", 1: "sequence_length"}}
+    names_out = []
     for i in range(c.n_layer):
         for kind in ("key", "value"):
-            past.append(torch.zeros(2, c.n_head, past_len, head_dim))
-            names_in.append(f"past_key_values.{i}.{kind}")
+            inputs[f"past_key_values.{i}.{kind}"] = torch.zeros(batch, c.n_head, past_len, head_dim)
             names_out.append(f"present.{i}.{kind}")
             axes[f"past_key_values.{i}.{kind}"] = {0: "batch_size", 2: "past_sequence_length"}
             axes[f"present.{i}.{kind}"] = {0: "batch_size", 2: "total_sequence_length"}
-    _export(OptimumWrapper(model), path, past, names_in, names_out, axes, past_len)
+    _export(OptimumWrapper(model), path, inputs, names_out, axes)
 
 
 def write_configs(model: GPT, out: str) -> None:
