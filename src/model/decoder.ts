@@ -170,14 +170,15 @@ export async function decode(model: DecoderModel, job: DecodeJob, hooks: DecodeH
   const finished = new Uint8Array(rowCount);
   const logitsRow = new Float32Array(vocab);
   const pending: number[] = [];
-  // step inputs, allocated once: int64 written through int32 views (little-endian low word, high word 0)
-  const maxMaskWidth = width + job.maxTokens + 130;
+  // step inputs, allocated once: int64 written through int32 views (little-endian low word, high word 0);
+  // the mask is as wide as the cache says (caches round their capacity up their own way), so it is
+  // reallocated in the rare step that outgrows it
   const idsBuffer = new BigInt64Array(rowCount);
   const positionsBuffer = new BigInt64Array(rowCount);
-  const maskBuffer = new BigInt64Array(rowCount * maxMaskWidth);
+  let maskBuffer = new BigInt64Array(rowCount * (width + job.maxTokens + 1));
   const ids32 = new Int32Array(idsBuffer.buffer);
   const positions32 = new Int32Array(positionsBuffer.buffer);
-  const mask32 = new Int32Array(maskBuffer.buffer);
+  let mask32 = new Int32Array(maskBuffer.buffer);
   let logits: ort.Tensor | undefined; // [batch, 1, vocab] from the last step
   let steps = 0;
   let rowSteps = 0;
@@ -258,6 +259,10 @@ export async function decode(model: DecoderModel, job: DecodeJob, hooks: DecodeH
 
       // ---- one step for every live row
       const maskWidth = cache.maskWidth + 1; // [batch, cache slots + this token]
+      if (batch * maskWidth > maskBuffer.length) {
+        maskBuffer = new BigInt64Array(Math.max(2 * maskBuffer.length, batch * maskWidth));
+        mask32 = new Int32Array(maskBuffer.buffer);
+      }
       mask32.fill(0, 0, 2 * batch * maskWidth);
       for (let b = 0; b < batch; b++) {
         const r = live[b]!;

@@ -220,6 +220,24 @@ describe.each(["split-cache", "optimum"] as const)("decoding through the %s grap
   });
 });
 
+test("both graphs agree on a long greedy run from a short prompt, past the step mask's first allocation", async () => {
+  // a 21-token prompt and 100 new tokens: the split cache's capacity, rounded up to 128 slots, outgrows the
+  // mask buffer sized for prompt + max tokens, which the loop must then reallocate
+  const job: DecodeJob = { ...greedy([{ promptIds: reference.records[0]!.input_ids, count: 2, seed: 1, firstIndex: 0 }], 100), stop: [], ignoreEos: true };
+  const texts: string[][] = [];
+  for (const graph of ["split-cache", "optimum"] as const) {
+    const model = await loadModel(SHIPPED_MODEL, { graph });
+    try {
+      const result = await decode(model, job, noHooks);
+      expect(result.groups[0]!.map((c) => c.tokens)).toEqual([100, 100]);
+      texts.push(result.groups[0]!.map((c) => c.text));
+    } finally {
+      await model.close();
+    }
+  }
+  expect(texts[0]).toEqual(texts[1]);
+});
+
 describe("the worker thread", () => {
   test("keeps the event loop free while decoding, and AbortSignal cancels", async () => {
     const decoder = await startDecoder(SHIPPED_MODEL);
