@@ -11,6 +11,8 @@ ages, percentages; plus bare arithmetic drills (the skill a small model learns l
 from __future__ import annotations
 
 import random
+
+import arith
 from dataclasses import dataclass
 
 EN_NAMES = ["Tom", "Anna", "Ben", "Lily", "Sam", "Mia", "Jack", "Emma", "Leo", "Zoe", "Max", "Ivy",
@@ -24,6 +26,10 @@ ITEMS = [("pen", "pens"), ("book", "books"), ("cup", "cups"), ("toy car", "toy c
          ("box of tea", "boxes of tea"), ("candle", "candles")]
 THINGS = ["stickers", "marbles", "cookies", "cards", "stamps", "beads", "shells", "coins"]
 JOBS = ["washing cars", "tutoring", "babysitting", "walking dogs", "painting fences", "baking bread"]
+
+
+# how Steps writes a calculation; see Steps
+CHAIN_FORMAT = "worked"
 
 
 @dataclass(frozen=True)
@@ -41,13 +47,21 @@ def fmt(x: int) -> str:
 
 
 class Steps:
-    """Accumulates annotated steps: `text a op b = <<a op b=c>>c rest`."""
+    """Accumulates annotated steps. In the `worked` format (the shipped model's since its third phase):
+    `text <<a op b=…=c>>c rest`, the calculation done in small checkable links inside the annotation
+    (`arith.work`); in the `plain` format (phases 1 and 2): `text a op b = <<a op b=c>>c rest`."""
 
     def __init__(self) -> None:
         self.lines: list[str] = []
 
     def calc(self, expr: str, value: int, before: str, after: str = "", unit_prefix: str = "") -> int:
-        self.lines.append(f"{before}{expr} = {unit_prefix}<<{expr}={value}>>{value}{after}")
+        if CHAIN_FORMAT == "plain":
+            self.lines.append(f"{before}{expr} = {unit_prefix}<<{expr}={value}>>{value}{after}")
+            return value
+        assert arith.value_of(expr) == value, (expr, value)
+        if unit_prefix == "$":
+            after = after.replace(" dollars", "")  # "$168 dollars" says it twice
+        self.lines.append(f"{before}{unit_prefix}<<{arith.work(expr)}>>{value}{after}")
         return value
 
     def done(self, answer: int) -> str:

@@ -1,0 +1,137 @@
+"""Worked arithmetic in small checkable steps, for the chains the shipped model is trained on.
+
+A small character-level model cannot compute `7*24` or `312/4` in one token-by-token pass, but it can
+recall a times-table fact and append zeros, and add two aligned numbers. So a calculation is written as
+a chain of equal values, each link one easy move, all of which cot-sc's verifier checks (every `=` in an
+annotation is a step):
+
+    7*24        = 7*20+7*4 = 140+28 = 168          multiply by place value, then add
+    682*2       = 600*2+80*2+2*2 = 1200+160+4 = 1360+4 = 1364
+    312/4       = (280+32)/4 = 70+8 = 78            long division: the quotient's digits one at a time
+    29+145+138  = 174+138 = 312                     one addition at a time
+    775*12/100  = (775*10+775*2)/100 = (7750+1550)/100 = 9300/100 = 93
+
+`work(expression)` returns the text between `<<` and `>>`.
+"""
+from __future__ import annotations
+
+import math
+import re
+
+_number = re.compile(r"^\d+$")
+
+
+def place_parts(n: int) -> list[int]:
+    """The nonzero place-value parts of n, largest first: 682 -> [600, 80, 2]."""
+    digits = str(n)
+    parts = [int(d) * 10 ** (len(digits) - 1 - i) for i, d in enumerate(digits) if d != "0"]
+    return parts or [0]
+
+
+def sum_chain(terms: list[int]) -> list[str]:
+    """`a+b+c` -> [`a+b+c`, `(a+b)+c` reduced, ..., total]: one addition per link."""
+    links = ["+".join(map(str, terms))]
+    while len(terms) > 1:
+        terms = [terms[0] + terms[1]] + terms[2:]
+        links.append("+".join(map(str, terms)))
+    return links
+
+
+def mul_chain(a: int, b: int) -> list[str]:
+    """Links of `a*b`, first the expression itself, last the product."""
+    links = [f"{a}*{b}"]
+    if a < 10 and b < 10:
+        return links + [str(a * b)]
+    # split the multi-digit operand by place value (of two, the smaller: 12*25 = 10*25+2*25); the other
+    # multiplies each part, a times-table fact followed by zeros
+    if a >= 10 and b >= 10:
+        split_a = a <= b
+    else:
+        split_a = a >= 10
+    big, small = (a, b) if split_a else (b, a)
+    parts = place_parts(big)
+    if len(parts) == 1:
+        return links + [str(a * b)]
+    terms = [f"{p}*{small}" if split_a else f"{small}*{p}" for p in parts]
+    links.append("+".join(terms))
+    products = [p * small for p in parts]
+    return links + sum_chain(products)
+
+
+def div_chain(a: int, b: int) -> list[str]:
+    """Links of `a/b` for an exact division: long division, the quotient's place parts one by one."""
+    assert b != 0 and a % b == 0, (a, b)
+    q = a // b
+    links = [f"{a}/{b}"]
+    parts = place_parts(q)
+    # dividing by 10 or 100 drops zeros: no long division
+    if len(parts) == 1 or b in (10, 100):
+        return links + [str(q)]
+    links.append("(" + "+".join(str(p * b) for p in parts) + f")/{b}")
+    return links + sum_chain(parts)
+
+
+def _expand(links: list[str], wrap: str) -> list[str]:
+    """Puts each intermediate link of a sub-calculation into its context (`(…)/100`)."""
+    out = []
+    for link in links:
+        inner = f"({link})" if "+" in link and not link.startswith("(") and wrap != "#" else link
+        out.append(wrap.replace("#", inner))
+    return out
+
+
+def percent_chain(price: int, pct: int) -> list[str]:
+    """`price*pct/100` as `price/d*n` with n/d = pct/100 in lowest terms (the corpus's prices are multiples
+    of d): 775*12/100 = 775/25*3 = (750+25)/25*3 = (30+1)*3 = 31*3 = 93."""
+    g = math.gcd(pct, 100)
+    n, d = pct // g, 100 // g
+    assert price % d == 0, (price, pct)
+    times = f"*{n}" if n > 1 else ""
+    links = [f"{price}*{pct}/100", f"{price}/{d}{times}"]
+    numerator, divisor = price, d
+    if d % 10 == 0 and d > 10:
+        # 340/20 = 34/2: a zero cancelled, then division by one digit
+        numerator, divisor = price // 10, d // 10
+        links.append(f"{numerator}/{divisor}{times}")
+    division = div_chain(numerator, divisor)
+    links += _expand(division[1:], "#" + times)
+    if n > 1:
+        links += mul_chain(price // d, n)[1:]
+    return _dedup(links)
+
+
+def _dedup(links: list[str]) -> list[str]:
+    out: list[str] = []
+    for link in links:
+        if not out or out[-1] != link:
+            out.append(link)
+    return out
+
+
+def work(expression: str) -> str:
+    """The annotation body for one of the corpus's expression shapes, ending `=<value>`."""
+    e = expression.replace(" ", "")
+    m = re.fullmatch(r"(\d+)\*(\d+)", e)
+    if m:
+        return "=".join(mul_chain(int(m[1]), int(m[2])))
+    m = re.fullmatch(r"(\d+)/(\d+)", e)
+    if m:
+        return "=".join(div_chain(int(m[1]), int(m[2])))
+    m = re.fullmatch(r"\d+(?:\+\d+)+", e)
+    if m:
+        return "=".join(sum_chain([int(t) for t in e.split("+")]))
+    m = re.fullmatch(r"(\d+)-(\d+)", e)
+    if m:
+        return f"{e}={int(m[1]) - int(m[2])}"
+    m = re.fullmatch(r"\((\d+)-(\d+)\)/(\d+)", e)
+    if m:
+        a, b, c = int(m[1]), int(m[2]), int(m[3])
+        return "=".join([e] + div_chain(a - b, c))
+    m = re.fullmatch(r"(\d+)\*(\d+)/100", e)
+    if m:
+        return "=".join(percent_chain(int(m[1]), int(m[2])))
+    raise ValueError(f"no worked form for {expression!r}")
+
+
+def value_of(expression: str) -> int:
+    return int(work(expression).rsplit("=", 1)[1])

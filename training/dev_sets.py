@@ -1,0 +1,57 @@
+"""Development sets (training/dev/*.jsonl) for choosing decoding defaults and checkpoints, never fixtures/.
+
+Drawn like the fixtures but from seed 3: `easy`, `medium`, `hard` (100 each), `apples_en`, `apples_zh`
+(50 each), and the same three levels reworded with `reword.DEV` (names, objects and phrasings that the
+training corpus never uses): `reworded_easy`, `reworded_medium`, `reworded_hard`. No fixture question is in
+them; the phase-3 training stream leaves all of them out.
+
+    /usr/bin/python3 training/dev_sets.py
+"""
+from __future__ import annotations
+
+import json
+import os
+import random
+import sys
+
+sys.path.insert(0, os.path.dirname(__file__))
+import corpus  # noqa: E402
+import reword  # noqa: E402
+from train import fixture_questions  # noqa: E402
+
+OUT = os.path.join("training", "dev")
+
+
+def main() -> None:
+    os.makedirs(OUT, exist_ok=True)
+    rng = random.Random(3)
+    seen = fixture_questions()
+
+    def draw(name: str, count: int, make) -> None:
+        records = []
+        while len(records) < count:
+            p = make()
+            if p.question in seen:
+                continue
+            seen.add(p.question)
+            records.append({"id": f"dev-{name}-{len(records) + 1:04d}", "question": p.question, "answer": p.answer,
+                            "family": p.family, "level": p.level, "lang": p.lang})
+        with open(os.path.join(OUT, f"{name}.jsonl"), "w", encoding="utf-8") as f:
+            for r in records:
+                f.write(json.dumps(r, ensure_ascii=False) + "\n")
+
+    for level, name in ((1, "easy"), (2, "medium"), (3, "hard")):
+        draw(name, 100, lambda: corpus.mixed(rng, level))
+    for lang in ("en", "zh"):
+        draw(f"apples_{lang}", 50, lambda: corpus.apples(rng, rng.choice([1, 2, 3]), lang))
+    for level, name in ((1, "easy"), (2, "medium"), (3, "hard")):
+        def reworded():
+            while True:
+                p = corpus.mixed(rng, level)
+                if p.lang == "en":
+                    return reword.reword(p, rng, reword.DEV, phrase_rate=1.0)
+        draw(f"reworded_{name}", 100, reworded)
+
+
+if __name__ == "__main__":
+    main()

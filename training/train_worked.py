@@ -1,0 +1,197 @@
+"""Phase 3 of the shipped model: worked arithmetic and reworded questions, from the phase-2 weights.
+
+The first two phases (`train.py`) taught the chain format and copying but not arithmetic. This phase
+continues from their weights on a stream of
+- word problems of every family and level, most of them reworded (`reword.TRAIN`), whose chains do
+  each calculation in small checkable links (`corpus.CHAIN_FORMAT = "worked"`, `arith.work`), and
+- drill rows of the same calculations alone (`drills.row`),
+with fixture and development questions left out. The learning-rate schedule runs on wall-clock time
+(`--minutes`), so a phase fits its budget on any machine; the state is saved every few minutes and
+`--resume` continues a killed run where it stopped (the data stream is replayed from its seed).
+
+    training/run_worked.sh --minutes 90            # then --resume after an interruption
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import random
+import sys
+import time
+
+import torch
+
+sys.path.insert(0, os.path.dirname(__file__))
+import corpus  # noqa: E402
+import drills  # noqa: E402
+import reword  # noqa: E402
+from model import GPT, GPTConfig  # noqa: E402
+from tokenizer import CharTokenizer  # noqa: E402
+from train import fixture_questions  # noqa: E402
+
+corpus.CHAIN_FORMAT = "worked"
+WORK = os.path.join("training", "work")
+DEV_DIR = os.path.join("training", "dev")
+
+
+def dev_questions() -> set[str]:
+    found: set[str] = set()
+    if os.path.isdir(DEV_DIR):
+        for name in os.listdir(DEV_DIR):
+            if name.endswith(".jsonl"):
+                with open(os.path.join(DEV_DIR, name), encoding="utf-8") as f:
+                    found.update(json.loads(line)["question"] for line in f if line.strip())
+    return found
+
+
+def problem(rng: random.Random) -> corpus.Problem:
+    level = rng.choices([1, 2, 3], weights=[0.25, 0.35, 0.4])[0]
+    if rng.random() < 0.25:
+        p = corpus.apples(rng, level, rng.choice(["en", "zh"]))
+    else:
+        p = corpus.make(rng, rng.choice(list(corpus.FAMILIES)), level)
+    return reword.reword(p, rng, reword.TRAIN) if rng.random() < 0.75 else p
+
+
+def stream(seed: int, tok: CharTokenizer, held_out: set[str], drill_share: float):
+    """Endless (ids, mask) examples, deterministic from the seed."""
+    rng = random.Random(seed)
+    while True:
+        if rng.random() < drill_share:
+            text, mask = drills.row(rng)
+            ids = tok.encode(text)
+            if len(ids) == len(mask):  # drills are ASCII: one token per character
+                yield ids, mask
+            continue
+        p = problem(rng)
+        if p.question in held_out:
+            continue
+        prompt, completion = corpus.format_example(p)
+        a, b = tok.encode(prompt), tok.encode(completion) + [tok.eos_id]
+        yield a + b, [0] * len(a) + [1] * len(b)
+
+
+def batches(examples, tokens_per_batch: int, seed: int, window: int = 2048):
+    """Rows sorted by length within windows of the stream (less padding), batches shuffled in a window."""
+    rng = random.Random(seed)
+    while True:
+        chunk = sorted((next(examples) for _ in range(window)), key=lambda e: len(e[0]))
+        local, group, width = [], [], 0
+        for e in chunk:
+            w = max(width, len(e[0]))
+            if group and (len(group) + 1) * w > tokens_per_batch:
+                local.append(group)
+                group, w = [], len(e[0])
+            group.append(e)
+            width = w
+        if group:
+            local.append(group)
+        rng.shuffle(local)
+        yield from local
+
+
+def tensors(group, pad: int):
+    """Inputs and targets: position t predicts token t+1 where the mask marks token t+1."""
+    width = max(len(ids) for ids, _ in group)
+    x = torch.full((len(group), width - 1), pad, dtype=torch.long)
+    y = torch.full((len(group), width - 1), -100, dtype=torch.long)
+    for r, (ids, mask) in enumerate(group):
+        seq = torch.tensor(ids)
+        x[r, :len(ids) - 1] = seq[:-1]
+        target = seq[1:].clone()
+        target[torch.tensor(mask[1:]) == 0] = -100
+        y[r, :len(ids) - 1] = target
+    return x, y
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--init", default="models/cot-sc-gpt2-tiny/pytorch_checkpoint.pt")
+    ap.add_argument("--out", default="models/cot-sc-gpt2-tiny")
+    ap.add_argument("--seed", type=int, default=301)
+    ap.add_argument("--minutes", type=float, default=90)
+    ap.add_argument("--lr", type=float, default=1e-3)
+    ap.add_argument("--warmup", type=int, default=50)
+    ap.add_argument("--batch-tokens", type=int, default=8192)
+    ap.add_argument("--drill-share", type=float, default=0.3)
+    ap.add_argument("--threads", type=int, default=os.cpu_count() or 2)
+    ap.add_argument("--resume", action="store_true")
+    args = ap.parse_args()
+    torch.manual_seed(args.seed)
+    torch.set_num_threads(args.threads)
+    os.makedirs(WORK, exist_ok=True)
+    state_path = os.path.join(WORK, "worked-state.pt")
+
+    tok = CharTokenizer.load(args.out)
+    held_out = fixture_questions() | dev_questions()
+    saved = torch.load(args.init)
+    config = GPTConfig(**saved["config"])
+    model = GPT(config)
+    model.load_state_dict(saved["state"])
+    decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
+    no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
+    optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}],
+                                  lr=args.lr, betas=(0.9, 0.95))
+    step, elapsed, seen, curve = 0, 0.0, 0, []
+    if args.resume and os.path.exists(state_path):
+        state = torch.load(state_path)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        step, elapsed, seen, curve = state["step"], state["elapsed"], state["seen"], state["curve"]
+        args.minutes = state["minutes"]
+        print(f"resumed at step {step}, {elapsed / 60:.1f} min", flush=True)
+    budget = args.minutes * 60
+
+    data = batches(stream(args.seed, tok, held_out, args.drill_share), args.batch_tokens, args.seed)
+    for _ in range(step):  # replay the stream to where the saved run stopped
+        next(data)
+
+    def lr_at(step: int, elapsed: float) -> float:
+        if step < args.warmup:
+            return args.lr * (step + 1) / args.warmup
+        progress = min(1.0, elapsed / budget)
+        return args.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * progress)))
+
+    def save() -> None:
+        torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "step": step,
+                    "elapsed": elapsed, "seen": seen, "curve": curve, "minutes": args.minutes}, state_path + ".tmp")
+        os.replace(state_path + ".tmp", state_path)
+
+    model.train()
+    last_save = time.time()
+    start = time.time() - elapsed
+    while elapsed < budget:
+        x, y = tensors(next(data), tok.eos_id)
+        for group in optimizer.param_groups:
+            group["lr"] = lr_at(step, elapsed)
+        logits, _ = model(x)
+        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1), ignore_index=-100)
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        seen += x.numel()
+        elapsed = time.time() - start
+        if step % 50 == 0:
+            curve.append({"step": step, "tokens": seen, "loss": round(loss.item(), 4), "seconds": round(elapsed, 1)})
+            print(f"step {step} loss {loss.item():.4f} lr {lr_at(step, elapsed):.2e} {seen / elapsed:.0f} tok/s "
+                  f"{elapsed / 60:.1f} min", flush=True)
+        step += 1
+        if time.time() - last_save > 300:
+            save()
+            last_save = time.time()
+    save()
+    torch.save({"config": config.to_dict(), "state": model.state_dict()}, os.path.join(WORK, "worked.pt"))
+    meta = {"phase": 3, "init": args.init, "seed": args.seed, "minutes": args.minutes, "steps": step,
+            "tokens_seen": seen, "train_seconds": round(elapsed), "lr": args.lr, "warmup": args.warmup,
+            "batch_tokens": args.batch_tokens, "drill_share": args.drill_share, "threads": args.threads,
+            "parameters": model.num_parameters(), "loss_curve": curve}
+    with open(os.path.join(WORK, "worked_meta.json"), "w") as f:
+        json.dump(meta, f, indent=1)
+    print(f"trained {step} steps in {elapsed / 60:.1f} min", flush=True)
+
+
+if __name__ == "__main__":
+    main()
