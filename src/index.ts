@@ -8,7 +8,7 @@
  * console.log(result.answer, result.voteShare);
  * await engine.close();
  */
-export { createEngine, summarize } from "./run/index.js";
+export { createEngine, summarize, VERSION } from "./run/index.js";
 export type {
   ChainReport,
   Engine,
@@ -16,6 +16,7 @@ export type {
   ProblemResult,
   RuleOutcome,
   RunOptions,
+  RunSettings,
   RunSummary,
   SolveOptions,
   StoppingOptions,
@@ -30,4 +31,4 @@ export { buildChatPrompt, buildPrompt, loadPromptSet, type PromptSet } from "./p
 export { calculatorResult, extractAnswer, verifyChain, type ChainVerdict, type StepVerdict } from "./verify/index.js";
 export { adaptiveRule, escRule, fixedRule, vote, votedAtK, voteAll, type StoppingRule, type VoteInput, type VoteResult } from "./vote/index.js";
 export { SHIPPED_MODEL } from "./model/index.js";
-export { AbortError, CotScError, DeviceError, InputError, ModelLoadError, OptionsError } from "./errors.js";
+export { AbortError, CotScError, DeviceError, FileError, InputError, ModelLoadError, OptionsError, ProblemError, PromptTooLongError } from "./errors.js";

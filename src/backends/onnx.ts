@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 
-import { AbortError } from "../errors.js";
+import { AbortError, PromptTooLongError } from "../errors.js";
 import type { DecodeJob, DecodeResult } from "../model/decoder.js";
 import type { LoadModelOptions } from "../model/loaded-model.js";
 import { loadTokenizer, type LoadedTokenizer } from "../tokenizer/index.js";
@@ -42,10 +42,17 @@ interface Pending {
  */
 export async function createOnnxBackend(directory: string, options: OnnxBackendOptions = {}): Promise<OnnxBackend> {
   const { worker, maxBatchRows = 64, stopAtAnswerLine = true, logger, ...loadOptions } = options;
-  const [handle, tokenizer] = await Promise.all([
+  const [decoderLoad, tokenizerLoad] = await Promise.allSettled([
     startDecoder(directory, { ...loadOptions, ...(worker === undefined ? {} : { worker }) }),
     loadTokenizer(directory),
   ]);
+  if (decoderLoad.status === "rejected" || tokenizerLoad.status === "rejected") {
+    // why: whichever half loaded must be released, or its worker keeps the process alive
+    if (decoderLoad.status === "fulfilled") await decoderLoad.value.close();
+    throw decoderLoad.status === "rejected" ? decoderLoad.reason : (tokenizerLoad as PromiseRejectedResult).reason;
+  }
+  const handle = decoderLoad.value;
+  const tokenizer = tokenizerLoad.value;
   logger?.debug({ graph: handle.info.graphPath, layout: handle.info.layout }, "onnx backend ready");
   const queue: Pending[] = [];
   let busy = false;
@@ -80,8 +87,18 @@ export async function createOnnxBackend(directory: string, options: OnnxBackendO
     tokenizer,
     sampleChains(request: SampleRequest): Promise<SampleResult> {
       if (request.signal?.aborted) return Promise.reject(new AbortError());
+      const limit = handle.info.maxPositions;
+      // why: a prompt that cannot fit is refused before it is tokenized (a 10 MB question would take
+      // seconds to encode) and before it joins a batch (where it would fail every other request too)
+      if (limit !== undefined && request.prompt.length / tokenizer.maxTokenCharacters >= limit) {
+        return Promise.reject(new PromptTooLongError(undefined, limit, `${request.prompt.length} characters`));
+      }
+      const promptIds = tokenizer.encode(request.prompt);
+      if (limit !== undefined && promptIds.length >= limit) {
+        return Promise.reject(new PromptTooLongError(promptIds.length, limit, `${promptIds.length} tokens`));
+      }
       return new Promise((resolve, reject) => {
-        const pending = { request, promptIds: tokenizer.encode(request.prompt), resolve, reject };
+        const pending = { request, promptIds, resolve, reject };
         queue.push(pending);
         request.signal?.addEventListener(
           "abort",

@@ -2,54 +2,127 @@ import { parseArgs } from "node:util";
 
 import { OptionsError } from "../errors.js";
 
-/** Every flag the commands accept (each command uses its own subset). */
-export const FLAGS = {
-  samples: { type: "string" },
-  seed: { type: "string" },
-  model: { type: "string" },
-  json: { type: "boolean" },
-  temperature: { type: "string" },
-  "top-k": { type: "string" },
-  "top-p": { type: "string" },
-  "max-tokens": { type: "string" },
-  stopping: { type: "string" },
-  threshold: { type: "string" },
-  window: { type: "string" },
-  vote: { type: "string" },
-  calculator: { type: "boolean" },
-  backend: { type: "string" },
-  recorded: { type: "string" },
-  source: { type: "string", multiple: true },
-  concurrency: { type: "string" },
-  out: { type: "string" },
-  resume: { type: "boolean" },
-  report: { type: "string" },
-  summary: { type: "string" },
-  "skip-invalid": { type: "boolean" },
-  "greedy-baseline": { type: "boolean" },
-  device: { type: "string" },
-  graph: { type: "string" },
-  threads: { type: "string" },
-  "prompt-set": { type: "string" },
-  shots: { type: "string" },
-  limit: { type: "string" },
-  verbose: { type: "boolean" },
-  "no-worker": { type: "boolean" },
-  help: { type: "boolean", short: "h" },
-} as const;
+/** The commands of the CLI. */
+export const COMMANDS = ["sample", "solve", "run", "verify", "help"] as const;
+export type CommandName = (typeof COMMANDS)[number];
 
-export type Flags = ReturnType<typeof parse>["values"];
+type Applies = readonly Exclude<CommandName, "help">[];
+interface OptionSpec {
+  readonly type: "string" | "boolean";
+  readonly multiple?: boolean;
+  readonly short?: string;
+  /** The value's placeholder in help (`--samples N`). */
+  readonly value?: string;
+  readonly description: string;
+  /** Shown as "(default: …)". */
+  readonly default?: string;
+  readonly commands: Applies;
+}
 
-export function parse(argv: readonly string[]) {
+const DECODE: Applies = ["sample", "solve", "run"];
+const VOTE: Applies = ["solve", "run"];
+const ALL: Applies = ["sample", "solve", "run", "verify"];
+
+/**
+ * Every option, the commands it applies to, its description and default: the parser and the help are
+ * both made from this table, so an option documented is an option accepted, and vice versa.
+ */
+export const OPTIONS = {
+  samples: { type: "string", value: "N", description: "chains sampled per problem", default: "8 for sample, 20 otherwise", commands: DECODE },
+  seed: { type: "string", value: "N", description: "seed of the first chain (chain i uses its own stream from it)", default: "1", commands: DECODE },
+  temperature: { type: "string", value: "T", description: "sampling temperature; 0 is greedy", default: "the model's generation_config.json, else 0.7", commands: DECODE },
+  "top-k": { type: "string", value: "K", description: "keep the K most likely tokens; 0 is off", default: "the model's, else 0", commands: DECODE },
+  "top-p": { type: "string", value: "P", description: "nucleus sampling mass; 1 is off", default: "the model's, else 1", commands: DECODE },
+  "max-tokens": { type: "string", value: "N", description: "most new tokens per chain", default: "the model's max_new_tokens, else 320", commands: DECODE },
+  calculator: { type: "boolean", description: "complete every <<expr= the model writes with the exact result", commands: DECODE },
+  "prompt-set": { type: "string", value: "NAME|PATH", description: "prompt set in chains/ or a JSON file", default: "the model's own (cot-sc.json)", commands: DECODE },
+  shots: { type: "string", value: "N|all", description: "few-shot exemplars from the prompt set", default: "the prompt set's", commands: DECODE },
+  stopping: { type: "string", value: "fixed|adaptive|esc", description: "stop sampling early once the vote is settled", default: "fixed", commands: VOTE },
+  threshold: { type: "string", value: "P", description: "adaptive stopping: confidence that ends sampling", default: "0.95", commands: VOTE },
+  window: { type: "string", value: "N", description: "esc stopping: agreeing answers in a row that end sampling", default: "5", commands: VOTE },
+  vote: { type: "string", value: "majority|verified|logprob", description: "the rule whose answer is reported (every result also has all three)", default: "majority", commands: VOTE },
+  model: { type: "string", value: "DIR", description: "model directory (Hugging Face / Optimum layout)", default: "the shipped model", commands: DECODE },
+  device: { type: "string", value: "cpu|webgpu|cuda|auto", description: "where the model runs", default: "cpu", commands: DECODE },
+  graph: { type: "string", value: "auto|split-cache|optimum", description: "which decode graph", default: "auto", commands: DECODE },
+  threads: { type: "string", value: "N", description: "onnxruntime threads", default: "the machine's cores", commands: DECODE },
+  "no-worker": { type: "boolean", description: "decode on the main thread instead of a worker", commands: DECODE },
+  backend: { type: "string", value: "onnx|replay", description: "onnx: a model; replay: recorded chains (no model)", default: "onnx", commands: ["run"] },
+  recorded: { type: "string", value: "FILE", description: "replay: the recorded-chains JSONL", default: "the problem file", commands: ["run"] },
+  source: { type: "string", multiple: true, value: "NAME", description: "replay: only chains from this source (repeatable)", commands: ["run"] },
+  concurrency: { type: "string", value: "N", description: "problems solved at once (they share decode batches)", default: "4", commands: ["run"] },
+  limit: { type: "string", value: "N", description: "only the first N problems of the file", commands: ["run"] },
+  out: { type: "string", value: "FILE", description: "results, one JSON line per problem, written as each finishes", commands: ["run"] },
+  resume: { type: "boolean", description: "continue the run in --out: skip its problems (settings must match)", commands: ["run"] },
+  overwrite: { type: "boolean", description: "replace an existing non-empty --out instead of refusing", commands: ["run"] },
+  summary: { type: "string", value: "FILE", description: "write the summary (with the settings) as JSON", commands: ["run"] },
+  report: { type: "string", value: "FILE", description: "write a self-contained HTML report", commands: ["run"] },
+  "skip-invalid": { type: "boolean", description: "report and skip bad problems (bad lines, prompts too long) instead of stopping", commands: ["run"] },
+  "greedy-baseline": { type: "boolean", description: "also decode one greedy chain per problem", commands: ["run"] },
+  json: { type: "boolean", description: "print JSON instead of text (run: the summary)", commands: ["sample", "solve", "run"] },
+  verbose: { type: "boolean", description: "log to stderr", commands: ALL },
+  help: { type: "boolean", short: "h", description: "show help", commands: ALL },
+  version: { type: "boolean", description: "print cot-sc's version", commands: ALL },
+} as const satisfies Record<string, OptionSpec>;
+
+export type OptionName = keyof typeof OPTIONS;
+
+/** What each command takes besides options, and what it does (for help). */
+export const COMMAND_HELP: Record<Exclude<CommandName, "help">, { usage: string; summary: string }> = {
+  sample: { usage: 'sample "<question>"', summary: "sample chains for one question and print them (no verification, no vote)" },
+  solve: { usage: 'solve "<question>"', summary: "sample chains, check every step, vote, print the answer and the vote table" },
+  run: { usage: "run <problems>", summary: "solve a problem set (JSONL, GSM8K, SVAMP, recorded chains); summary, results file, report" },
+  verify: { usage: "verify <file.jsonl | ->", summary: "check the arithmetic of chains: {text} lines, GSM8K records, cot-sc results or sample --json output" },
+};
+
+const parseOptionsTable = Object.fromEntries(
+  Object.entries(OPTIONS).map(([name, spec]) => [
+    name,
+    { type: spec.type, ...("multiple" in spec ? { multiple: spec.multiple } : {}), ...("short" in spec ? { short: spec.short } : {}) },
+  ]),
+) as { [K in OptionName]: { type: (typeof OPTIONS)[K]["type"]; multiple?: boolean; short?: string } };
+
+export type Flags = { [K in OptionName]?: (typeof OPTIONS)[K] extends { multiple: true } ? string[] : (typeof OPTIONS)[K]["type"] extends "string" ? string : boolean };
+
+/**
+ * Parses a command line. A negative number after an option that takes a value is that value
+ * (`--samples -3` is `--samples=-3`, then refused by validation with a clear message); an option that does
+ * not apply to the command is an error naming both.
+ */
+export function parse(argv: readonly string[]): { values: Flags; positionals: string[] } {
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const name = arg.startsWith("--") ? arg.slice(2) : undefined;
+    const next = argv[i + 1];
+    if (name && name in OPTIONS && OPTIONS[name as OptionName].type === "string" && next !== undefined && /^-\d|^-\.\d/.test(next)) {
+      args.push(`${arg}=${next}`);
+      i++;
+    } else {
+      args.push(arg);
+    }
+  }
+  let parsed;
   try {
-    return parseArgs({ args: [...argv], options: FLAGS, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args, options: parseOptionsTable, allowPositionals: true, strict: true });
   } catch (error) {
     throw new OptionsError("invalid command line", [(error as Error).message]);
   }
+  const values = parsed.values as Flags;
+  const command = parsed.positionals[0];
+  if (command && command !== "help" && (COMMANDS as readonly string[]).includes(command)) {
+    const misplaced = Object.keys(values).filter((name) => !(OPTIONS[name as OptionName].commands as readonly string[]).includes(command));
+    if (misplaced.length > 0) {
+      throw new OptionsError(
+        "invalid command line",
+        misplaced.map((name) => `--${name} does not apply to "${command}" (it is for: ${OPTIONS[name as OptionName].commands.join(", ")})`),
+      );
+    }
+  }
+  return { values, positionals: parsed.positionals };
 }
 
 /** A numeric flag, or undefined when absent; a non-number is an error naming the flag. */
-export function numberFlag(values: Flags, name: keyof typeof FLAGS): number | undefined {
+export function numberFlag(values: Flags, name: OptionName): number | undefined {
   const raw = values[name];
   if (raw === undefined) return undefined;
   const value = Number(raw);
@@ -57,4 +130,35 @@ export function numberFlag(values: Flags, name: keyof typeof FLAGS): number | un
     throw new OptionsError("invalid command line", [`--${name}: expected a number, got "${String(raw)}"`]);
   }
   return value;
+}
+
+/** A count flag (`--samples`, `--limit`, …): a whole number of at least `min`, or an error naming the flag. */
+export function countFlag(values: Flags, name: OptionName, min = 1): number | undefined {
+  const value = numberFlag(values, name);
+  if (value !== undefined && (!Number.isInteger(value) || value < min)) {
+    throw new OptionsError("invalid command line", [`--${name}: expected a whole number ≥ ${min}, got ${String(values[name])}`]);
+  }
+  return value;
+}
+
+/** The help text: all commands, or one command with each of its options described and its default. */
+export function helpText(command?: string): string {
+  if (command === undefined || !(command in COMMAND_HELP)) {
+    const lines = ["cot-sc — chain-of-thought reasoning with self-consistency on ONNX decoders", "", "Commands:"];
+    for (const help of Object.values(COMMAND_HELP)) lines.push(`  cot-sc ${help.usage.padEnd(26)} ${help.summary}`);
+    lines.push("  cot-sc help <command>            options of one command, with their defaults", "  cot-sc --version");
+    return lines.join("\n");
+  }
+  const help = COMMAND_HELP[command as keyof typeof COMMAND_HELP];
+  const lines = [`cot-sc ${help.usage} [options]`, "", help.summary, "", "Options:"];
+  const rows = Object.entries(OPTIONS)
+    .filter(([, spec]) => (spec.commands as readonly string[]).includes(command))
+    .map(([name, spec]) => {
+      const left = `--${name}${"value" in spec ? ` ${spec.value}` : ""}`;
+      const right = `${spec.description}${"default" in spec ? ` (default: ${spec.default})` : ""}`;
+      return [left, right] as const;
+    });
+  const width = Math.max(...rows.map(([left]) => left.length));
+  for (const [left, right] of rows) lines.push(`  ${left.padEnd(width)}  ${right}`);
+  return lines.join("\n");
 }

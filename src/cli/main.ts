@@ -1,48 +1,48 @@
 #!/usr/bin/env node
 import { pino } from "pino";
 
-import { CotScError } from "../errors.js";
-import { createEngine, type EngineOptions, type SolveOptions } from "../run/index.js";
-import { type Flags, numberFlag, parse } from "./arguments.js";
+import { CotScError, FileError, isFileSystemError } from "../errors.js";
+import { createEngine, type EngineOptions, type SolveOptions, VERSION } from "../run/index.js";
+import { COMMANDS, countFlag, type Flags, helpText, numberFlag, parse } from "./arguments.js";
 import { runCommand } from "./run-command.js";
 import { printSolve } from "./solve-output.js";
 import { verifyCommand } from "./verify-command.js";
 
-const USAGE = `cot-sc — chain-of-thought with self-consistency on ONNX decoders
-
-  cot-sc sample "<question>" [--samples 8] [--seed 1] [--model DIR] [--json] [--temperature T] [--top-k K] [--top-p P] [--max-tokens N]
-  cot-sc solve "<question>" [--samples 20] [--seed 1] [--model DIR] [--json] [--stopping fixed|adaptive|esc] [--vote majority|verified|logprob] [--calculator]
-  cot-sc run <problems> [--samples 20] [--stopping adaptive] [--vote verified] [--backend onnx|replay] [--recorded FILE]
-             [--concurrency 4] [--out results.jsonl] [--resume] [--report report.html] [--summary summary.json]
-             [--greedy-baseline] [--skip-invalid] [--seed 1] [--limit N]
-  cot-sc verify <file.jsonl>
-
-Common: --model DIR (default: the shipped model), --device cpu, --graph auto|split-cache|optimum, --threads N,
-        --prompt-set NAME|PATH, --shots N, --calculator, --verbose (logs to stderr)`;
-
 async function main(argv: readonly string[]): Promise<number> {
   const { values, positionals } = parse(argv);
   const [command, ...rest] = positionals;
-  if (values.help || !command) {
-    process.stdout.write(`${USAGE}\n`);
-    return command || values.help ? 0 : 1;
+  if (values.version) {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  if (command === "help" || values.help) {
+    const topic = command === "help" ? rest[0] : command;
+    if (topic !== undefined && !(COMMANDS as readonly string[]).includes(topic)) throw new CotScError("USAGE", `unknown command "${topic}"\n\n${helpText()}`);
+    process.stdout.write(`${helpText(topic)}\n`);
+    return 0;
+  }
+  if (!command) {
+    process.stderr.write(`${helpText()}\n`);
+    return 1;
   }
   if (command === "verify") {
-    if (!rest[0]) throw new CotScError("USAGE", "verify needs a file: cot-sc verify <file.jsonl>");
+    if (!rest[0]) throw new CotScError("USAGE", "verify needs a file (or - for standard input): cot-sc verify <file.jsonl>");
     await verifyCommand(rest[0], process.stdout);
     return 0;
   }
   if (command === "run") {
     if (!rest[0]) throw new CotScError("USAGE", "run needs a problem file: cot-sc run <problems>");
+    if (rest.length > 1) throw new CotScError("USAGE", `run takes one problem file, got ${rest.length}: ${rest.join(" ")}`);
     return runCommand(rest[0], values, engineOptions(values, rest[0]), solveOptions(values));
   }
   if (command === "sample" || command === "solve") {
     const question = rest.join(" ");
     if (!question) throw new CotScError("USAGE", `${command} needs a question: cot-sc ${command} "<question>"`);
+    const solve = solveOptions(values);
     const engine = await createEngine(engineOptions(values));
     try {
       if (command === "sample") {
-        const result = await engine.sample(question, { ...solveOptions(values), samples: numberFlag(values, "samples") ?? 8 });
+        const result = await engine.sample(question, { ...solve, samples: countFlag(values, "samples") ?? 8 });
         if (values.json) {
           process.stdout.write(`${JSON.stringify({ chains: result.chains.map(({ text, tokens, finishReason, logprob }) => ({ text, tokens, finishReason, logprob })), usage: result.usage, warnings: result.warnings })}\n`);
         } else {
@@ -53,7 +53,7 @@ async function main(argv: readonly string[]): Promise<number> {
           process.stdout.write(`\n${result.chains.length} chains, ${generatedTokens} tokens in ${(wallMs / 1000).toFixed(2)} s (${((generatedTokens / wallMs) * 1000).toFixed(0)} tokens/s)\n`);
         }
       } else {
-        const result = await engine.solve(question, solveOptions(values));
+        const result = await engine.solve(question, solve);
         printSolve(result, values.json === true, process.stdout);
       }
     } finally {
@@ -61,12 +61,12 @@ async function main(argv: readonly string[]): Promise<number> {
     }
     return 0;
   }
-  throw new CotScError("USAGE", `unknown command "${command}"\n${USAGE}`);
+  throw new CotScError("USAGE", `unknown command "${command}"\n\n${helpText()}`);
 }
 
 function engineOptions(values: Flags, problems?: string): EngineOptions {
   const backend = values.backend ?? "onnx";
-  const threads = numberFlag(values, "threads");
+  const threads = countFlag(values, "threads");
   return {
     ...(values.model ? { model: values.model } : {}),
     backend: backend as EngineOptions["backend"],
@@ -83,15 +83,15 @@ function engineOptions(values: Flags, problems?: string): EngineOptions {
 function solveOptions(values: Flags): SolveOptions {
   const stopping = values.stopping ?? "fixed";
   const threshold = numberFlag(values, "threshold");
-  const window = numberFlag(values, "window");
-  const shots = values.shots === "all" ? "all" : numberFlag(values, "shots");
+  const window = countFlag(values, "window");
+  const shots = values.shots === "all" ? "all" : countFlag(values, "shots", 0);
   const options: Record<string, unknown> = {
-    samples: numberFlag(values, "samples"),
+    samples: countFlag(values, "samples"),
     seed: numberFlag(values, "seed"),
     temperature: numberFlag(values, "temperature"),
     topK: numberFlag(values, "top-k"),
     topP: numberFlag(values, "top-p"),
-    maxTokens: numberFlag(values, "max-tokens"),
+    maxTokens: countFlag(values, "max-tokens"),
     stopping:
       stopping === "adaptive"
         ? { rule: "adaptive", ...(threshold !== undefined ? { threshold } : {}) }
@@ -113,8 +113,10 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    if (error instanceof CotScError) {
-      process.stderr.write(`cot-sc: ${error.message}\n`);
+    // why: a missing or unwritable file is an ordinary mistake, not a bug: one line naming the path
+    const known = error instanceof CotScError ? error : isFileSystemError(error) && error.path ? new FileError(error.path, error.code, "use it") : undefined;
+    if (known) {
+      process.stderr.write(`cot-sc: ${known.message}\n`);
       process.exitCode = 2;
     } else {
       process.stderr.write(`cot-sc: unexpected error: ${(error as Error)?.stack ?? String(error)}\n`);

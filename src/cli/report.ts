@@ -82,7 +82,7 @@ function renderSummary(results: readonly ProblemResult[], summary: RunSummary): 
   rows.push(
     ["mean samples used", formatNumber(summary.meanSamplesUsed, 1)],
     ["generated tokens", `${formatInteger(summary.generatedTokens)} (prompt tokens ${formatInteger(summary.promptTokens)})`],
-    ["tokens/s", formatNumber(summary.tokensPerSecond, 1)],
+    ["tokens/s", summary.tokensPerSecond === null ? "— (replayed, not decoded)" : formatNumber(summary.tokensPerSecond, 1)],
     ["wall time", formatDuration(summary.wallSeconds)],
   );
   const curve = summary.curve.map((point) => `<tr><td>maj@${point.k}</td><td class="n">${formatPercent(point.accuracy)}</td></tr>`).join("");

@@ -37,7 +37,7 @@ export function formatSummaryTable(summary: RunSummary): string {
     ["voted accuracy (logprob)", formatPercent(summary.votedAccuracy.logprob)],
     ["mean samples used", formatNumber(summary.meanSamplesUsed, 1)],
     ["generated tokens", formatInteger(summary.generatedTokens)],
-    ["tokens/s", formatNumber(summary.tokensPerSecond, 1)],
+    ["tokens/s", summary.tokensPerSecond === null ? "— (replayed, not decoded)" : formatNumber(summary.tokensPerSecond, 1)],
     ["wall time", formatDuration(summary.wallSeconds)],
   );
   const lines = ["Summary", ...alignRows(rows)];

@@ -65,14 +65,23 @@ async function startWorker(directory: string, options: LoadModelOptions): Promis
   let nextId = 0;
   let failure: Error | undefined;
 
-  const info = await new Promise<DecoderInfo>((resolve, reject) => {
-    const onMessage = (message: Outgoing): void => {
-      if (message.type === "ready") resolve(message.info);
-      else if (message.type === "init-error") reject(reviveError(message.error, directory));
-    };
-    worker.once("message", onMessage);
-    worker.once("error", reject);
-  });
+  let info: DecoderInfo;
+  try {
+    info = await new Promise<DecoderInfo>((resolve, reject) => {
+      const onMessage = (message: Outgoing): void => {
+        if (message.type === "ready") resolve(message.info);
+        else if (message.type === "init-error") reject(reviveError(message.error, directory));
+      };
+      worker.once("message", onMessage);
+      worker.once("error", reject);
+      worker.once("exit", (code) => reject(new CotScError("WORKER_EXIT", `decode worker for ${directory} exited (code ${code}) before the model loaded`)));
+    });
+  } catch (error) {
+    // why: a worker left running after a failed load keeps the process alive, so the CLI would print
+    // its error and then never exit
+    await worker.terminate();
+    throw error;
+  }
 
   worker.on("message", (message: Outgoing) => {
     if (message.type === "result" || message.type === "error") {

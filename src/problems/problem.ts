@@ -12,4 +12,6 @@ export interface Problem {
   gold: string | null;
   /** Fields of the record that cot-sc does not use itself (e.g. `family`, `level`, `lang`), kept as given. */
   meta?: Record<string, unknown>;
+  /** Where the problem was read from (`readProblems` sets it), so errors about it can name it. */
+  source?: { file: string; line?: number; field?: string };
 }

@@ -35,7 +35,10 @@ export async function* readProblems(file: string, options: ReadProblemsOptions =
       if (record.error !== undefined) throw record.error;
       const parsed = record.format.schema.safeParse(record.value);
       if (!parsed.success) throw inputErrorFromZod(parsed.error, file, record.line, record.fieldPrefix);
-      const problem = record.format.toProblem(parsed.data as never, record.position);
+      const problem: Problem = {
+        ...record.format.toProblem(parsed.data as never, record.position),
+        source: { file, ...(record.line !== undefined ? { line: record.line } : {}), ...(record.fieldPrefix !== undefined ? { field: record.fieldPrefix } : {}) },
+      };
       if (seen.has(problem.id)) {
         throw new InputError(`duplicate id "${problem.id}"`, file, record.line, record.fieldPrefix === undefined ? "id" : `${record.fieldPrefix}.ID`);
       }

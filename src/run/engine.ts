@@ -1,5 +1,7 @@
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { join, resolve as resolvePath } from "node:path";
 
 import pLimit from "p-limit";
 import type { Logger } from "pino";
@@ -7,7 +9,7 @@ import type { Logger } from "pino";
 import type { Backend, SampleResult } from "../backends/backend.js";
 import { createOnnxBackend, type OnnxBackend } from "../backends/onnx.js";
 import { createReplayBackend } from "../backends/replay.js";
-import { OptionsError } from "../errors.js";
+import { OptionsError, ProblemError, PromptTooLongError } from "../errors.js";
 import { SHIPPED_MODEL } from "../model/index.js";
 import type { Problem } from "../problems/problem.js";
 import { buildChatPrompt, buildPrompt, loadPromptSet, type PromptSet } from "../prompt/index.js";
@@ -24,7 +26,8 @@ import {
   type SolveOptions,
 } from "./options.js";
 import { solveProblem, type SolveContext } from "./solve-problem.js";
-import type { ProblemResult } from "./types.js";
+import type { ProblemResult, RunSettings } from "./types.js";
+import { VERSION } from "./version.js";
 
 /** A loaded engine: solve one question or a whole problem set with self-consistency. */
 export interface Engine {
@@ -36,6 +39,11 @@ export interface Engine {
   sample(question: string, options?: SolveOptions): Promise<SampleResult>;
   /** Solve a problem set, `concurrency` problems at a time; results arrive as each problem finishes. */
   run(problems: Iterable<Problem> | AsyncIterable<Problem>, options?: RunOptions): AsyncGenerator<ProblemResult>;
+  /**
+   * The settings a run with these options uses, defaults resolved (the model's sampling defaults,
+   * its prompt set): what `cot-sc run` records in a results file and its summary.
+   */
+  settings(options?: SolveOptions): RunSettings;
   close(): Promise<void>;
 }
 
@@ -57,6 +65,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   let onnx: OnnxBackend | undefined;
   let modelDefaults: Partial<typeof COT_DEFAULTS> = {};
   let defaultPromptSet = "gsm8k-8shot";
+  let graphSha256: string | undefined;
   const model = parsed.model ?? SHIPPED_MODEL;
   if (parsed.backend === "replay") {
     if (!parsed.recorded) throw new OptionsError("invalid engine options", ['recorded: the replay backend needs a recorded-chains file']);
@@ -79,6 +88,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       ...(generation.maxNewTokens !== undefined ? { maxTokens: generation.maxNewTokens } : {}),
     };
     defaultPromptSet = (await modelPromptSet(model)) ?? defaultPromptSet;
+    graphSha256 = await sha256File(onnx.info.graphPath);
   }
   const promptSets = new Map<string, Promise<PromptSet>>();
   const promptSet = (name: string): Promise<PromptSet> => {
@@ -87,13 +97,16 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     return set;
   };
 
+  // the request's setting, else the model's generation_config.json, else cot-sc's default
+  const samplingOf = (solve: ParsedSolveOptions): SolveContext["sampling"] => ({
+    temperature: solve.temperature ?? modelDefaults.temperature ?? COT_DEFAULTS.temperature,
+    topK: solve.topK ?? modelDefaults.topK ?? COT_DEFAULTS.topK,
+    topP: solve.topP ?? modelDefaults.topP ?? COT_DEFAULTS.topP,
+    maxTokens: solve.maxTokens ?? modelDefaults.maxTokens ?? COT_DEFAULTS.maxTokens,
+  });
+
   const context = async (problem: Problem, solve: ParsedSolveOptions): Promise<SolveContext> => {
-    const sampling = {
-      temperature: solve.temperature ?? modelDefaults.temperature ?? COT_DEFAULTS.temperature,
-      topK: solve.topK ?? modelDefaults.topK ?? COT_DEFAULTS.topK,
-      topP: solve.topP ?? modelDefaults.topP ?? COT_DEFAULTS.topP,
-      maxTokens: solve.maxTokens ?? modelDefaults.maxTokens ?? COT_DEFAULTS.maxTokens,
-    };
+    const sampling = samplingOf(solve);
     if (!backend.needsPrompt) return { backend, prompt: { text: problem.question, stop: [] }, sampling };
     const set = await promptSet(solve.prompt.set ?? defaultPromptSet);
     const shots = solve.prompt.shots === undefined ? {} : { shots: solve.prompt.shots };
@@ -110,9 +123,35 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
 
   const solveOne = async (problem: Problem, solve: ParsedSolveOptions): Promise<ProblemResult> => {
     const started = performance.now();
-    const result = await solveProblem(problem, await context(problem, solve), solve);
+    let result: ProblemResult;
+    try {
+      result = await solveProblem(problem, await context(problem, solve), solve);
+    } catch (error) {
+      // why: "the prompt is too long" means nothing in a set of 200 problems unless it says which one
+      if (error instanceof PromptTooLongError) throw new ProblemError(problem.id, locationOf(problem), error);
+      throw error;
+    }
     logger.debug({ id: problem.id, samples: result.samplesUsed, ms: performance.now() - started }, "solved");
     return result;
+  };
+
+  const settingsOf = (solve: ParsedSolveOptions): RunSettings => {
+    const sampling = samplingOf(solve);
+    return {
+      backend: backend.name,
+      ...(onnx ? { model: resolvePath(model), ...(graphSha256 ? { graphSha256 } : {}) } : {}),
+      ...(parsed.backend === "replay" && parsed.recorded ? { recorded: resolvePath(parsed.recorded) } : {}),
+      promptSet: backend.needsPrompt ? (solve.prompt.set ?? defaultPromptSet) : null,
+      shots: solve.prompt.shots ?? null,
+      samples: solve.samples,
+      seed: solve.seed,
+      ...sampling,
+      stopping: solve.stopping,
+      vote: solve.vote,
+      calculator: solve.calculator,
+      greedyBaseline: solve.greedyBaseline,
+      version: VERSION,
+    };
   };
 
   return {
@@ -143,8 +182,14 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
         ...(solve.calculator ? { force: calculatorHook } : {}),
       });
     },
+    settings(options = {}) {
+      return settingsOf(parseOptions(solveOptionsSchema, options, "solve options"));
+    },
     async *run(problems, options = {}) {
-      const solve = parseOptions(runOptionsSchema, options, "run options");
+      const { skipInvalid, onSkipped, ...parsedRun } = parseOptions(runOptionsSchema, options, "run options");
+      // why: when one problem fails the run, the others in flight are stopped rather than left decoding
+      const stop = new AbortController();
+      const solve = { ...parsedRun, signal: parsedRun.signal ? AbortSignal.any([parsedRun.signal, stop.signal]) : stop.signal };
       const limit = pLimit(solve.concurrency);
       const done: Array<ProblemResult | Error> = [];
       let wake: (() => void) | undefined;
@@ -155,7 +200,8 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
         | Iterator<Problem>;
       const push = (item: ProblemResult | Error): void => {
         inFlight--; // before waking the reader, which checks inFlight
-        done.push(item);
+        if (item instanceof ProblemError && skipInvalid) onSkipped?.(item);
+        else done.push(item);
         wake?.();
       };
       // read problems lazily: never more in flight than the concurrency, so large files stream
@@ -176,7 +222,10 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
         wake = undefined;
         while (done.length > 0) {
           const item = done.shift()!;
-          if (item instanceof Error) throw item;
+          if (item instanceof Error) {
+            stop.abort();
+            throw item;
+          }
           yield item;
         }
         await fill();
@@ -194,4 +243,18 @@ async function modelPromptSet(directory: string): Promise<string | undefined> {
   } catch {
     return undefined;
   }
+}
+
+/** `file:line` of a problem, when it was read from a file. */
+function locationOf(problem: Problem): string | undefined {
+  const source = problem.source;
+  if (!source) return undefined;
+  return `${source.file}${source.line !== undefined ? `:${source.line}` : ""}${source.field !== undefined ? ` ${source.field}` : ""}`;
+}
+
+/** The content hash of a file (the model's graph: two models in one directory are not the same model). */
+async function sha256File(path: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest("hex");
 }

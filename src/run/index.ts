@@ -1,4 +1,5 @@
 export { createEngine, type Engine } from "./engine.js";
 export type { EngineOptions, RunOptions, SolveOptions, StoppingOptions } from "./options.js";
-export { summarize } from "./summary.js";
-export type { ChainReport, ProblemResult, RuleOutcome, RunSummary, VoteEntry, VoteRuleName } from "./types.js";
+export { summarize, type SummarizeOptions } from "./summary.js";
+export type { ChainReport, ProblemResult, RuleOutcome, RunSettings, RunSummary, SummaryProvenance, VoteEntry, VoteRuleName } from "./types.js";
+export { VERSION } from "./version.js";

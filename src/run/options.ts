@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import { z } from "zod";
 
-import { OptionsError } from "../errors.js";
+import { OptionsError, type ProblemError } from "../errors.js";
 
 const positiveInt = z.number().int().positive();
 
@@ -50,6 +50,12 @@ export const solveOptionsSchema = z.strictObject({
 export const runOptionsSchema = solveOptionsSchema.extend({
   /** Problems solved at once (their chains share decode batches). Default 4. */
   concurrency: positiveInt.max(256).default(4),
+  /**
+   * A problem that cannot be solved as given (its prompt exceeds the model's context) is reported
+   * through `onSkipped` and the run goes on; without it, the run stops with a ProblemError naming it.
+   */
+  skipInvalid: z.boolean().default(false),
+  onSkipped: z.custom<(error: ProblemError) => void>((value) => typeof value === "function").optional(),
 });
 
 export const engineOptionsSchema = z.strictObject({

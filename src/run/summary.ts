@@ -1,6 +1,18 @@
 import { votedAtK } from "../vote/index.js";
 import { sameAnswer } from "./same-answer.js";
-import type { ProblemResult, RunSummary, VoteRuleName } from "./types.js";
+import type { ProblemResult, RunSummary, SummaryProvenance, VoteRuleName } from "./types.js";
+
+/** What `summarize` is told about the run besides its results. */
+export interface SummarizeOptions {
+  /** Wall time of the span that decoded `timed`. */
+  wallSeconds: number;
+  /** The results decoded within `wallSeconds` (after a resume, not the earlier ones). Default: all. */
+  timed?: readonly ProblemResult[];
+  /** Whether chains were decoded (false for replay: no tokens/s). Default true. */
+  decoded?: boolean;
+  /** Settings and input, recorded in the summary. */
+  provenance?: SummaryProvenance;
+}
 
 const CURVE_POINTS = [1, 2, 3, 5, 10, 20, 40, 80];
 
@@ -9,12 +21,9 @@ const CURVE_POINTS = [1, 2, 3, 5, 10, 20, 40, 80];
  * answer), greedy accuracy (when a greedy chain was decoded), voted accuracy per rule, samples used,
  * throughput, and the majority-vote curve over k (maj@k from the chains each problem drew).
  */
-export function summarize(
-  results: readonly ProblemResult[],
-  wallSeconds: number,
-  /** The results decoded within `wallSeconds` (after a resume, not the earlier ones): the throughput's tokens. */
-  timed: readonly ProblemResult[] = results,
-): RunSummary {
+export function summarize(results: readonly ProblemResult[], timing: number | SummarizeOptions): RunSummary {
+  const options: SummarizeOptions = typeof timing === "number" ? { wallSeconds: timing } : timing;
+  const { wallSeconds, timed = results, decoded = true } = options;
   const graded = results.filter((r) => r.gold !== null);
   const mean = (values: number[]): number | null => (values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length);
   const chainOutcomes = graded.flatMap((r) => r.chains.map((c) => (c.correct ? 1 : 0)));
@@ -36,8 +45,17 @@ export function summarize(
     meanSamplesUsed: mean(results.map((r) => r.samplesUsed)) ?? 0,
     generatedTokens: generated,
     promptTokens: results.reduce((sum, r) => sum + r.usage.promptTokens, 0),
-    tokensPerSecond: wallSeconds > 0 ? timedTokens / wallSeconds : 0,
+    // why null: replayed chains were not decoded here, so their "tokens/s" would mean nothing
+    tokensPerSecond: decoded && wallSeconds > 0 ? timedTokens / wallSeconds : null,
     wallSeconds,
+    timing: {
+      span: timed.length === results.length ? "the whole run" : `this invocation only: ${timed.length} of ${results.length} problems (the others were resumed from the results file)`,
+      problems: timed.length,
+      generatedTokens: timedTokens,
+      wallSeconds,
+      tokensPerSecond: decoded && wallSeconds > 0 ? timedTokens / wallSeconds : null,
+    },
     curve,
+    ...(options.provenance ? { provenance: options.provenance } : {}),
   };
 }

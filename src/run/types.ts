@@ -69,10 +69,54 @@ export interface RunSummary {
   greedyAccuracy: number | null;
   votedAccuracy: Record<VoteRuleName, number | null>;
   meanSamplesUsed: number;
+  /** Tokens of all the results, resumed ones included. */
   generatedTokens: number;
   promptTokens: number;
-  tokensPerSecond: number;
+  /** `timing.tokensPerSecond`: this invocation's decoding rate; null when nothing was decoded (replay). */
+  tokensPerSecond: number | null;
+  /** `timing.wallSeconds`: this invocation's wall time. */
   wallSeconds: number;
+  /** The span the throughput describes, said in words (`span`), with its own token count. */
+  timing: { span: string; problems: number; generatedTokens: number; wallSeconds: number; tokensPerSecond: number | null };
+  /** What the run was made with (the CLI records it). */
+  provenance?: SummaryProvenance;
   /** Voted accuracy (majority) against chains per problem, estimated from the chains drawn. */
   curve: Array<{ k: number; accuracy: number }>;
+}
+
+/**
+ * What a run was made with, defaults resolved: recorded in the first line of a results file and in the
+ * summary, and compared on `--resume` so that results made with other settings are never mixed.
+ */
+export interface RunSettings {
+  backend: string;
+  /** The model directory (absolute), for the onnx backend. */
+  model?: string;
+  /** The sha256 of the model's graph file, for the onnx backend. */
+  graphSha256?: string;
+  /** The recorded-chains file (absolute), for the replay backend. */
+  recorded?: string;
+  /** The prompt set's name or path; null when the backend takes no prompt (replay). */
+  promptSet: string | null;
+  shots: number | "all" | null;
+  samples: number;
+  seed: number;
+  temperature: number;
+  topK: number;
+  topP: number;
+  maxTokens: number;
+  stopping: unknown;
+  vote: VoteRuleName;
+  calculator: boolean;
+  greedyBaseline: boolean;
+  /** cot-sc's version. */
+  version: string;
+}
+
+/** The input file and settings of a run, as `summary.json` and the report carry them. */
+export interface SummaryProvenance {
+  input: { file: string; sha256: string };
+  settings: RunSettings;
+  /** Problems skipped as invalid (`--skip-invalid`). */
+  skipped: number;
 }

@@ -27,6 +27,11 @@ export interface LoadedTokenizer {
   /** The bytes of each token id (empty for special tokens). */
   readonly tokenBytes: readonly Uint8Array[];
   readonly vocabSize: number;
+  /**
+   * The most characters (UTF-8 bytes, or an added token's text) one token covers: a text of n
+   * characters has at least n / this many tokens, known without encoding it.
+   */
+  readonly maxTokenCharacters: number;
   /** The chat template from tokenizer_config.json, if the model has one. */
   readonly chatTemplate: string | undefined;
   readonly bosToken: string | undefined;
@@ -79,6 +84,7 @@ export async function loadTokenizer(directory: string): Promise<LoadedTokenizer>
     decode: (ids) => tokenizer.decode([...ids], { skip_special_tokens: true }),
     tokenBytes,
     vocabSize: size,
+    maxTokenCharacters: Math.max(1, ...tokenBytes.map((bytes) => bytes.length), ...added.map((t) => t.content.length)),
     chatTemplate: Array.isArray(template) ? template.find((t) => t.name === "default")?.template : template,
     bosToken: tokenText(parsedConfig.data.bos_token),
     eosToken: tokenText(parsedConfig.data.eos_token),

@@ -108,6 +108,7 @@ export function sampleSummary(overrides: Partial<RunSummary> = {}): RunSummary {
     promptTokens: 60,
     tokensPerSecond: 123.456,
     wallSeconds: 187.4,
+    timing: { span: "the whole run", problems: 3, generatedTokens: 12345, wallSeconds: 187.4, tokensPerSecond: 123.456 },
     curve: [
       { k: 1, accuracy: 0.4 },
       { k: 2, accuracy: 0.42 },
