@@ -24,7 +24,7 @@ const CALCULATOR_SETS = quick ? ["hard"] : ["hard", "apples_en", "apples_zh"];
 const SETS = ["easy", "medium", "hard", "apples_en", "apples_zh"];
 const KS = [1, 3, 5, 10, 20, 40].filter((k) => k <= POOL);
 const RULES: VoteRuleName[] = ["majority", "verified", "logprob"];
-const RECORDED = "../shared/data/recorded_chains/faithful_cot_multimodel/gsm8k_test_6lms_cot_ltm.jsonl";
+const RECORDED = "data/recorded_chains/faithful_cot_multimodel/gsm8k_test_6lms_cot_ltm.jsonl";
 
 async function take(file: string, count: number): Promise<Problem[]> {
   const out: Problem[] = [];
@@ -94,7 +94,7 @@ for (const calculator of [false, true]) {
 }
 await engine.close();
 
-// the recorded chains live beside the repository (../shared/data); a checkout without them skips this row
+// the recorded chains ship in data/
 if (existsSync(RECORDED)) {
   const replay = await createEngine({ backend: "replay", recorded: RECORDED });
   const t = performance.now();

@@ -16,7 +16,7 @@ export interface ReplayBackendOptions {
 const estimateTokens = (text: string): number => Math.ceil(text.length / 4);
 
 /**
- * A backend that serves recorded chains (`../shared/data/recorded_chains/` format: one JSON line per
+ * A backend that serves recorded chains (`data/recorded_chains/` format: one JSON line per
  * problem, `{id, question, gold, chains: [{text, source, ...}]}`) by problem id, so voting and
  * verification run on real large-model chains with no model. The file is streamed once and indexed by
  * id (as a string); the prompt is ignored (`needsPrompt: false`).
@@ -26,7 +26,7 @@ const estimateTokens = (text: string): number => Math.ceil(text.length / 4);
  * settings are ignored. A problem with fewer recorded chains than asked for gets fewer, with a warning.
  *
  * @example
- * const backend = await createReplayBackend("../shared/data/recorded_chains/faithful_cot_multimodel/gsm8k_test_6lms_cot_ltm.jsonl");
+ * const backend = await createReplayBackend("data/recorded_chains/faithful_cot_multimodel/gsm8k_test_6lms_cot_ltm.jsonl");
  * const { chains, warnings } = await backend.sampleChains({ problemId: "0", count: 12, prompt: "", maxTokens: 0,
  *   temperature: 0, topK: 0, topP: 1, seed: 0, stop: [] });
  */

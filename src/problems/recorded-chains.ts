@@ -1,7 +1,7 @@
 import { z } from "zod";
 
 /**
- * One recorded chain of `../shared/data/recorded_chains/` (Faithful-CoT outputs): the model's text and
+ * One recorded chain of `data/recorded_chains/` (Faithful-CoT outputs): the model's text and
  * where it came from. `answer` is someone else's extraction, kept for comparison only.
  */
 export const recordedChainSchema = z.looseObject({

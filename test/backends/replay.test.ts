@@ -6,7 +6,7 @@ import type { Backend, SampleRequest } from "../../src/backends/backend.js";
 import { createReplayBackend } from "../../src/backends/replay.js";
 import { AbortError, InputError, OptionsError } from "../../src/errors.js";
 
-const recorded = new URL("../../../shared/data/recorded_chains/faithful_cot_multimodel/gsm8k_test_6lms_cot_ltm.jsonl", import.meta.url).pathname;
+const recorded = new URL("../../data/recorded_chains/faithful_cot_multimodel/gsm8k_test_6lms_cot_ltm.jsonl", import.meta.url).pathname;
 
 const request = (problemId: string, count: number, firstIndex = 0): SampleRequest => ({
   prompt: "",

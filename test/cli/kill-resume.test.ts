@@ -14,7 +14,7 @@ import { seededRandom } from "../seeded-random.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const cli = join(root, "dist/cli/main.js");
-const recorded = fileURLToPath(new URL("../../../shared/data/recorded_chains/faithful_cot_multimodel/gsm8k_test_6lms_cot_ltm.jsonl", import.meta.url));
+const recorded = fileURLToPath(new URL("../../data/recorded_chains/faithful_cot_multimodel/gsm8k_test_6lms_cot_ltm.jsonl", import.meta.url));
 const PROBLEMS = 300;
 /** The first 300 problems of the recorded file have ids "0".."299". */
 const expectedIds = Array.from({ length: PROBLEMS }, (_, index) => String(index));

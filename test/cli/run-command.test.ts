@@ -12,7 +12,7 @@ import type { ProblemResult, RunSummary } from "../../src/run/index.js";
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
 const cli = join(root, "dist/cli/main.js");
-const recorded = fileURLToPath(new URL("../../../shared/data/recorded_chains/faithful_cot_multimodel/gsm8k_test_6lms_cot_ltm.jsonl", import.meta.url));
+const recorded = fileURLToPath(new URL("../../data/recorded_chains/faithful_cot_multimodel/gsm8k_test_6lms_cot_ltm.jsonl", import.meta.url));
 
 interface Outcome {
   code: number;

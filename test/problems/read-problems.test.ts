@@ -6,7 +6,7 @@ import { InputError } from "../../src/errors.js";
 import type { Problem } from "../../src/problems/problem.js";
 import { readProblems, type ReadProblemsOptions } from "../../src/problems/read-problems.js";
 
-const data = new URL("../../../shared/data/", import.meta.url).pathname;
+const data = new URL("../../data/", import.meta.url).pathname;
 const fixtures = new URL("../../fixtures/", import.meta.url).pathname;
 
 async function collect(file: string, options?: ReadProblemsOptions): Promise<Problem[]> {

@@ -4,7 +4,7 @@ import { readProblems } from "../../src/problems/index.js";
 import { createEngine, type Engine, type ProblemResult, type RunOptions, summarize } from "../../src/run/index.js";
 
 // Faithful-CoT chains of six large models (CoT and least-to-most prompts): 12 per GSM8K test problem.
-const recorded = new URL("../../../shared/data/recorded_chains/faithful_cot_multimodel/gsm8k_test_6lms_cot_ltm.jsonl", import.meta.url).pathname;
+const recorded = new URL("../../data/recorded_chains/faithful_cot_multimodel/gsm8k_test_6lms_cot_ltm.jsonl", import.meta.url).pathname;
 
 let engine: Engine;
 beforeAll(async () => {
