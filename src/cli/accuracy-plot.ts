@@ -25,7 +25,13 @@ function xScale(kMin: number, kMax: number): (k: number) => number {
   return (k) => PLOT.left + ((transform(Math.min(Math.max(k, kMin), kMax)) - from) / span) * (PLOT.right - PLOT.left);
 }
 
-const yScale = (accuracy: number): number => PLOT.bottom - Math.min(Math.max(accuracy, 0), 1) * (PLOT.bottom - PLOT.top);
+/** The y axis runs from 0 to the smallest of these that holds every value (1–3% values need not lie flat). */
+const Y_TOPS = [0.05, 0.1, 0.2, 0.25, 0.4, 0.5, 0.6, 0.8, 1];
+
+function yAxisTop(values: readonly number[]): number {
+  const highest = Math.max(0, ...values);
+  return Y_TOPS.find((top) => highest <= top) ?? 1;
+}
 
 /** A marker of a distinct shape per rule, so the rules can be told apart without colour. */
 function marker(rule: VoteRuleName, x: number, y: number, attributes = "", title?: string): string {
@@ -54,6 +60,11 @@ export function renderAccuracyPlot(summary: RunSummary): string {
   const kMin = Math.min(1, ...ks);
   const kMax = Math.max(kMin, meanSamples, ...ks);
   const x = xScale(kMin, kMax);
+  const top = yAxisTop([
+    ...summary.curve.map((point) => point.accuracy),
+    ...[summary.singleChainAccuracy, summary.greedyAccuracy, ...Object.values(summary.votedAccuracy)].filter((v): v is number => v !== null),
+  ]);
+  const yScale = (accuracy: number): number => PLOT.bottom - (Math.min(Math.max(accuracy, 0), top) / top) * (PLOT.bottom - PLOT.top);
   const ticks = ks.length > 0 ? ks : [...new Set([kMin, Math.round(kMax)])];
   const parts: string[] = [];
 
@@ -61,12 +72,13 @@ export function renderAccuracyPlot(summary: RunSummary): string {
     `<svg id="accuracy-plot" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${WIDTH} ${HEIGHT}" width="${WIDTH}" height="${HEIGHT}" role="img" aria-labelledby="accuracy-plot-title">`,
     `<title id="accuracy-plot-title">Voted accuracy against chains per problem</title>`,
   );
-  // grid and y axis: 0..100% every 20
-  for (let percent = 0; percent <= 100; percent += 20) {
-    const y = coordinate(yScale(percent / 100));
+  // grid and y axis: five steps from 0 to the axis top
+  for (let tick = 0; tick <= 5; tick++) {
+    const value = (top * tick) / 5;
+    const y = coordinate(yScale(value));
     parts.push(
       `<line class="grid" x1="${PLOT.left}" x2="${PLOT.right}" y1="${y}" y2="${y}" stroke="#d0d7de" stroke-width="1"/>`,
-      `<text x="${PLOT.left - 8}" y="${y}" text-anchor="end" dominant-baseline="middle" font-size="12">${percent}%</text>`,
+      `<text x="${PLOT.left - 8}" y="${y}" text-anchor="end" dominant-baseline="middle" font-size="12">${formatNumber(value * 100, top < 0.1 ? 1 : 0)}%</text>`,
     );
   }
   // x axis with a tick per k

@@ -98,7 +98,11 @@ function renderVotes(result: ProblemResult, problemIndex: number, chainsByIndex:
   const totalCount = result.votes.reduce((sum, entry) => sum + entry.count, 0);
   // share of the vote as the rule counts it: by weight when weights exist, else by count
   const share = (entry: VoteEntry): number => (totalWeight > 0 ? entry.weight / totalWeight : totalCount > 0 ? entry.count / totalCount : 0);
-  const rows = result.votes.map((entry) => {
+  // why: a sampled model's long tail of answers with one chain each would be a row apiece (most of a
+  // 200-problem report's size); they share one row
+  const singles = result.votes.filter((entry) => entry.count === 1 && entry !== result.votes[0]);
+  const listed = singles.length > 1 ? result.votes.filter((entry) => !singles.includes(entry)) : result.votes;
+  const rows = listed.map((entry) => {
     const correct = entry.chains.map((index) => chainsByIndex.get(index)?.correct).find((value) => value !== undefined) ?? null;
     const percent = share(entry) * 100;
     const links = entry.chains.map((index) => `<a href="#p${problemIndex}-c${index}">${index}</a>`).join(" ");
@@ -108,6 +112,15 @@ function renderVotes(result: ProblemResult, problemIndex: number, chainsByIndex:
       `<td class="n">${formatNumber(percent, 1)}%</td><td class="mono">${links}</td></tr>`
     );
   });
+  if (singles.length > 1) {
+    const percent = singles.reduce((sum, entry) => sum + share(entry), 0) * 100;
+    const answers = singles.map((entry) => `<a href="#p${problemIndex}-c${entry.chains[0]}">${escapeHtml(entry.answer)}</a>`).join(" ");
+    rows.push(
+      `<tr><td>${singles.length} answers with one chain each</td><td class="n">${singles.length}</td><td></td>` +
+        `<td><div class="bar" title="${formatNumber(percent, 1)}%"><div style="width:${formatNumber(percent, 1)}%"></div></div></td>` +
+        `<td class="n">${formatNumber(percent, 1)}%</td><td class="mono">${answers}</td></tr>`,
+    );
+  }
   return `<table class="votes"><tr><th>answer</th><th>count</th><th>weight</th><th colspan="2">share (${escapeHtml(result.rule)})</th><th>chains</th></tr>${rows.join("")}</table>`;
 }
 
@@ -128,7 +141,14 @@ function renderStep(step: StepVerdict): string {
 }
 
 function renderChain(chain: ChainReport, problemIndex: number): string {
-  const steps = chain.checked === 0 && chain.steps.length === 0 ? `<p class="na">No calculations found.</p>` : `<ol class="steps">${chain.steps.map(renderStep).join("")}</ol>`;
+  // the chain's text shows every step; the list names only the ones that failed or went unchecked
+  const flagged = chain.steps.filter((step) => step.kind !== "checked" || !step.ok);
+  const steps =
+    chain.steps.length === 0
+      ? `<p class="na">No calculations found.</p>`
+      : flagged.length === 0
+        ? `<p class="ok">All ${chain.steps.length} steps right.</p>`
+        : `<ol class="steps">${flagged.map(renderStep).join("")}</ol>`;
   const stepSummary = `steps ${chain.passed}/${chain.checked}${chain.verified ? ` <span class="ok">verified</span>` : ""}`;
   const heading =
     `#${chain.index} · answer ${answerText(chain.answer)} ${mark(chain.correct)} · ${stepSummary} · ${escapeHtml(chain.finishReason)}` +
@@ -143,7 +163,7 @@ function renderProblem(result: ProblemResult, problemIndex: number): string {
   const facts = [
     `<tr><th>gold</th><td>${result.gold === null ? `<span class="na">${MISSING}</span>` : `<code>${escapeHtml(result.gold)}</code>`}</td></tr>`,
     `<tr><th>answer (${escapeHtml(result.rule)})</th><td>${answerText(result.answer)} ${badge(result.correct)} vote share ${formatPercent(result.voteShare)}</td></tr>`,
-    `<tr><th>samples</th><td>${result.samplesUsed} (stopped by ${escapeHtml(result.stoppedBy)}); single-chain accuracy ${formatPercent(result.chainAccuracy)}</td></tr>`,
+    `<tr><th>samples</th><td>${result.samplesUsed} (${result.stoppedBy === "rule" ? "stopped early: the vote was settled" : "every chain asked for was drawn"}); single-chain accuracy ${formatPercent(result.chainAccuracy)}</td></tr>`,
   ];
   const greedy =
     result.greedy === undefined
@@ -162,6 +182,19 @@ function renderProblem(result: ProblemResult, problemIndex: number): string {
     warnings,
     `</section>`,
   ].join("\n");
+}
+
+/** The settings panel: what the run was made with (input, model, prompt set, sampling, votes, version). */
+function renderSettings(summary: RunSummary): string {
+  const provenance = summary.provenance;
+  if (!provenance) return "";
+  const rows: Array<[string, string]> = [
+    ["input", `${provenance.input.file} (sha256 ${provenance.input.sha256.slice(0, 16)}…)`],
+    ...Object.entries(provenance.settings).map(([key, value]): [string, string] => [key, typeof value === "string" ? value : JSON.stringify(value)]),
+    ["throughput measured over", summary.timing.span],
+  ];
+  if (provenance.skipped > 0) rows.push(["skipped as invalid", String(provenance.skipped)]);
+  return `<details class="settings"><summary>settings</summary><table class="summary">${rows.map(([label, value]) => `<tr><td>${escapeHtml(label)}</td><td>${escapeHtml(value)}</td></tr>`).join("")}</table></details>`;
 }
 
 function renderFilter(results: readonly ProblemResult[]): string {
@@ -196,6 +229,7 @@ export function renderReport(results: readonly ProblemResult[], summary: RunSumm
     `<div>command: <code>${escapeHtml(meta.command)}</code></div>`,
     meta.model === undefined ? "" : `<div>model: <code>${escapeHtml(meta.model)}</code></div>`,
     `<div>generated: ${escapeHtml(meta.generatedAt)}</div>`,
+    renderSettings(summary),
   ];
   return [
     `<!DOCTYPE html>`,

@@ -3,7 +3,7 @@ import { createReadStream, existsSync, statSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 
 import { CotScError, FileError, withFile } from "../errors.js";
-import { createEngine, type EngineOptions, type ProblemResult, type SolveOptions, summarize } from "../run/index.js";
+import { checkRunOptions, createEngine, type EngineOptions, type ProblemResult, type SolveOptions, summarize } from "../run/index.js";
 import { readProblems, type Problem } from "../problems/index.js";
 import { countFlag, type Flags } from "./arguments.js";
 import { createProgress } from "./progress.js";
@@ -64,6 +64,7 @@ export async function runCommand(file: string, values: Flags, engineOptions: Eng
   const concurrency = countFlag(values, "concurrency");
   if (values.resume && !values.out) throw new CotScError("USAGE", "--resume needs --out: the results file to continue");
   if (values.overwrite && !values.out) throw new CotScError("USAGE", "--overwrite needs --out: the results file to replace");
+  checkRunOptions({ ...solveOptions, ...(concurrency !== undefined ? { concurrency } : {}) });
   const input = await describeInput(file);
   if (values.summary) checkWritable(values.summary, "--summary");
   if (values.report) checkWritable(values.report, "--report");

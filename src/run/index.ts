@@ -3,3 +3,4 @@ export type { EngineOptions, RunOptions, SolveOptions, StoppingOptions } from ".
 export { summarize, type SummarizeOptions } from "./summary.js";
 export type { ChainReport, ProblemResult, RuleOutcome, RunSettings, RunSummary, SummaryProvenance, VoteEntry, VoteRuleName } from "./types.js";
 export { VERSION } from "./version.js";
+export { checkRunOptions } from "./options.js";

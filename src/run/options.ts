@@ -94,3 +94,8 @@ export function parseOptions<T extends z.ZodType>(schema: T, value: unknown, wha
     parsed.error.issues.map((issue) => `${issue.path.join(".") || "(options)"}: ${issue.message}`),
   );
 }
+
+/** Validates run options without running anything (the CLI checks them before it loads a model). */
+export function checkRunOptions(options: RunOptions): void {
+  parseOptions(runOptionsSchema, options, "run options");
+}

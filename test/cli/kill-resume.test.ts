@@ -46,7 +46,10 @@ function wholeLines(file: string): { lines: string[]; torn: boolean } {
   if (!existsSync(file)) return { lines: [], torn: false };
   const text = readFileSync(file, "utf8");
   const end = text.lastIndexOf("\n") + 1;
-  return { lines: text.slice(0, end).split("\n").slice(0, -1), torn: end < text.length };
+  const lines = text.slice(0, end).split("\n").slice(0, -1);
+  // the first line records the run's settings; the results follow it
+  if (lines[0] !== undefined) expect(JSON.parse(lines[0]), `${file}: settings line`).toHaveProperty("cotScResults", 1);
+  return { lines: lines.slice(1), torn: end < text.length };
 }
 
 /** Every whole line is a result with an id, no id twice, every id one of the run's problems. */
