@@ -147,7 +147,7 @@ function renderChain(chain: ChainReport, problemIndex: number): string {
     chain.steps.length === 0
       ? `<p class="na">No calculations found.</p>`
       : flagged.length === 0
-        ? `<p class="ok">All ${chain.steps.length} steps right.</p>`
+        ? `<p class="ok">${chain.steps.length} of ${chain.steps.length} steps right.</p>`
         : `<ol class="steps">${flagged.map(renderStep).join("")}</ol>`;
   const stepSummary = `steps ${chain.passed}/${chain.checked}${chain.verified ? ` <span class="ok">verified</span>` : ""}`;
   const heading =

@@ -76,13 +76,21 @@ function differences(recorded: ResultsHeader, now: ResultsHeader): string[] {
  *   already there are kept and their problems skipped; a torn last line (a run killed mid-write) is cut
  *   off, so that problem is solved again and ends up exactly once.
  */
-export function openResultsFile(path: string, options: { resume: boolean; overwrite: boolean; header: ResultsHeader }): ResultsFile {
-  const { resume, overwrite, header } = options;
-  if (resume && overwrite) throw new CotScError("USAGE", "--resume and --overwrite contradict each other: keep the results or replace them");
+/**
+ * Checks `--out` before anything runs: writable, and not a file of results this run would replace without
+ * `--overwrite`. `openResultsFile` checks again when it opens the file.
+ */
+export function checkResultsTarget(path: string, options: { resume: boolean; overwrite: boolean }): void {
+  if (options.resume && options.overwrite) throw new CotScError("USAGE", "--resume and --overwrite contradict each other: keep the results or replace them");
   checkWritable(path, "--out");
-  if (!resume && !overwrite && nonEmpty(path)) {
+  if (!options.resume && !options.overwrite && nonEmpty(path)) {
     throw new CotScError("OUT_EXISTS", `${path}: already holds results; add --resume to continue that run, --overwrite to replace it, or choose another --out`);
   }
+}
+
+export function openResultsFile(path: string, options: { resume: boolean; overwrite: boolean; header: ResultsHeader }): ResultsFile {
+  const { resume, header } = options;
+  checkResultsTarget(path, options);
   const previous: ProblemResult[] = [];
   const doneIds = new Set<string>();
   let keepBytes = 0;
@@ -141,7 +149,8 @@ export function openResultsFile(path: string, options: { resume: boolean; overwr
       writeSync(open(), `${JSON.stringify(result)}\n`);
     },
     close() {
-      closeSync(open());
+      // a run that wrote no result leaves the file as it found it
+      if (fd !== undefined) closeSync(fd);
     },
   };
 }

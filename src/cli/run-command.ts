@@ -8,7 +8,7 @@ import { readProblems, type Problem } from "../problems/index.js";
 import { countFlag, type Flags } from "./arguments.js";
 import { createProgress } from "./progress.js";
 import { renderReport } from "./report.js";
-import { checkWritable, openResultsFile, type RunInput } from "./results-file.js";
+import { checkResultsTarget, checkWritable, openResultsFile, type RunInput } from "./results-file.js";
 import { formatSummaryTable } from "./summary-table.js";
 
 /** The problem file's absolute path, content hash and number of non-empty lines (JSONL) or records. */
@@ -66,6 +66,7 @@ export async function runCommand(file: string, values: Flags, engineOptions: Eng
   if (values.overwrite && !values.out) throw new CotScError("USAGE", "--overwrite needs --out: the results file to replace");
   checkRunOptions({ ...solveOptions, ...(concurrency !== undefined ? { concurrency } : {}) });
   const input = await describeInput(file);
+  if (values.out) checkResultsTarget(values.out, { resume: values.resume === true, overwrite: values.overwrite === true });
   if (values.summary) checkWritable(values.summary, "--summary");
   if (values.report) checkWritable(values.report, "--report");
   const outputs = [values.out, values.summary, values.report].filter((path): path is string => path !== undefined).map((path) => resolve(path));

@@ -34,7 +34,7 @@ describe("renderReport", () => {
     for (const rule of ["majority", "verified", "logprob"]) expect(html).toContain(`class="rule-point" data-rule="${rule}"`);
     expect(html).toMatch(/class="baseline"[^>]*stroke-dasharray/);
     expect(html).toContain(`class="greedy"`);
-    for (const label of ["chains per problem (k)", "voted accuracy", "0%", "100%", "single chain (40.0%)"]) expect(html).toContain(label);
+    for (const label of ["chains per problem (k)", "voted accuracy", "0%", "60%", "single chain (40.0%)"]) expect(html).toContain(label);
   });
 
   it("leaves out what it does not have: no greedy line, no curve", () => {
@@ -54,7 +54,8 @@ describe("renderReport", () => {
     expect(html).toContain(`<section class="problem" id="p2" data-correct="unknown">`);
     expect(count(html, `<details class="chain"`)).toBe(3 + 2 + 3);
     expect(count(html, `<table class="votes">`)).toBe(3);
-    expect(html).toContain(`<li class="ok">2*3 = 6 (actual: 6) ✓`);
+    // steps that passed are counted; the list names only the ones that failed or went unchecked
+    expect(html).toMatch(/<p class="ok">(\d+) of \1 steps right\.<\/p>/);
     expect(html).toContain(`<li class="bad">2*3 = 7500 (actual: 6) ✗`);
     expect(html).toContain(`href="#p0-c2"`);
     expect(html).toContain(`id="p0-c2"`);
@@ -71,5 +72,25 @@ describe("renderReport", () => {
     expect(performance.now() - started).toBeLessThan(5_000);
     // about 20,000 chains: well under 1.5 kB of markup each for these short chains
     expect(big.length).toBeLessThan(1000 * 20 * 1500);
+  });
+
+  it("puts the answers with one chain each in one row, says why sampling stopped in words, shows the settings", () => {
+    const [one] = sampleResults();
+    const chains = Array.from({ length: 12 }, (_, index) => ({ ...one!.chains[0]!, index, answer: String(100 + index) }));
+    const votes = chains.map((chain) => ({ answer: chain.answer, count: 1, weight: 1, chains: [chain.index] }));
+    const spread = { ...one!, chains, votes, stoppedBy: "budget" as const };
+    const settings = { backend: "onnx", promptSet: "p", shots: null, samples: 12, seed: 1, temperature: 0.7, topK: 0, topP: 1, maxTokens: 9, stopping: { rule: "fixed" }, vote: "majority" as const, calculator: false, greedyBaseline: false, version: "0.1.0" };
+    const page = renderReport([spread], sampleSummary({ provenance: { input: { file: "/x/set.jsonl", sha256: "ab".repeat(32) }, settings, skipped: 0 } }), meta);
+    expect(page).toContain("11 answers with one chain each");
+    expect(page).toContain("every chain asked for was drawn");
+    expect(page).not.toContain("stopped by budget");
+    expect(page).toContain(`<details class="settings">`);
+    expect(page).toContain("/x/set.jsonl");
+  });
+
+  it("fits the y axis to the data: 1–3% values do not lie flat on a 0–100% axis", () => {
+    const low = renderReport([], sampleSummary({ singleChainAccuracy: 0.013, votedAccuracy: { majority: 0.02, verified: 0.02, logprob: 0.015 }, curve: [{ k: 1, accuracy: 0.013 }, { k: 2, accuracy: 0.02 }], greedyAccuracy: null }), meta);
+    expect(low).toContain(">5.0%</text>");
+    expect(low).not.toContain(">100%</text>");
   });
 });

@@ -9,9 +9,13 @@ import { readProblems, type ReadProblemsOptions } from "../../src/problems/read-
 const data = new URL("../../data/", import.meta.url).pathname;
 const fixtures = new URL("../../fixtures/", import.meta.url).pathname;
 
+/** The problems of a file, without `source` (checked on its own below). */
 async function collect(file: string, options?: ReadProblemsOptions): Promise<Problem[]> {
   const problems: Problem[] = [];
-  for await (const problem of readProblems(file, options)) problems.push(problem);
+  for await (const { source, ...problem } of readProblems(file, options)) {
+    expect(source?.file).toBe(file);
+    problems.push(problem);
+  }
   return problems;
 }
 
@@ -188,5 +192,17 @@ describe("readProblems on SVAMP-style JSON", () => {
     const file = join(directory, "object.json");
     await writeFile(file, "{}");
     expect((await rejection(collect(file))).message).toContain("array");
+  });
+});
+
+describe("readProblems: where each problem came from", () => {
+  it("records the file and the 1-based line of a JSONL record, the index of a SVAMP record", async () => {
+    const lines: Array<number | undefined> = [];
+    for await (const problem of readProblems(join(fixtures, "reference.jsonl"))) lines.push(problem.source?.line);
+    expect(lines).toEqual([1, 2]);
+    for await (const problem of readProblems(join(data, "svamp", "SVAMP.json"))) {
+      expect(problem.source).toEqual({ file: join(data, "svamp", "SVAMP.json"), field: "[0]" });
+      break;
+    }
   });
 });

@@ -1,0 +1,198 @@
+import { execFile } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+// Off the happy path, through the real CLI in a temporary directory: every command is a spawned process
+// with a timeout, so a hang fails its test instead of the suite.
+const root = fileURLToPath(new URL("../..", import.meta.url));
+const cli = join(root, "dist", "cli", "main.js");
+const shipped = join(root, "models", "cot-sc-gpt2-tiny");
+const recorded = join(root, "data", "recorded_chains", "faithful_cot_multimodel", "gsm8k_test_6lms_cot_ltm.jsonl");
+
+interface Outcome {
+  code: number;
+  stdout: string;
+  stderr: string;
+  ms: number;
+}
+
+function cotSc(args: readonly string[], timeout = 30_000): Promise<Outcome> {
+  const started = performance.now();
+  return new Promise((resolve) => {
+    execFile(process.execPath, [cli, ...args], { cwd: directory, timeout, killSignal: "SIGKILL", maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      const code = error === null ? 0 : typeof error.code === "number" ? error.code : -1;
+      resolve({ code, stdout, stderr, ms: performance.now() - started });
+    });
+  });
+}
+
+const noStackTrace = (outcome: Outcome): void => {
+  expect(outcome.stderr).not.toMatch(/unexpected error|\n\s+at /);
+};
+
+let directory: string;
+beforeAll(async () => {
+  directory = await mkdtemp(join(tmpdir(), "cot-sc-robust-"));
+});
+afterAll(async () => {
+  if (directory) await rm(directory, { recursive: true, force: true });
+});
+
+const replay = (out: string, ...more: string[]): string[] => ["run", recorded, "--backend", "replay", "--samples", "3", "--limit", "3", "--out", out, ...more];
+
+describe("a failed model load exits with its code instead of hanging", () => {
+  it.each([
+    ["a directory without tokenizer.json", "no-tokenizer", /tokenizer\.json/],
+    ["a truncated model.onnx", "truncated", /model\.onnx/],
+    ["a directory that does not exist", "nonexistent", /does not exist/],
+  ])("solve --model %s", async (_, kind, message) => {
+    const model = join(directory, kind);
+    if (kind !== "nonexistent") {
+      mkdirSync(model);
+      for (const file of ["config.json", "generation_config.json", "tokenizer.json", "tokenizer_config.json"]) copyFileSync(join(shipped, file), join(model, file));
+      copyFileSync(join(shipped, "model.onnx"), join(model, "model.onnx"));
+      if (kind === "no-tokenizer") await rm(join(model, "tokenizer.json"), { force: true });
+      if (kind === "truncated") writeFileSync(join(model, "model.onnx"), readFileSync(join(shipped, "model.onnx")).subarray(0, 100_000));
+    }
+    const outcome = await cotSc(["solve", "What is 2+3?", "--samples", "2", "--model", model]);
+    expect(outcome.code, outcome.stderr).toBe(2);
+    expect(outcome.stderr).toMatch(message);
+    noStackTrace(outcome);
+  });
+
+  it("--device cuda without the provider libraries", async () => {
+    const outcome = await cotSc(["solve", "What is 2+3?", "--samples", "2", "--device", "cuda"]);
+    expect(outcome.code, outcome.stderr).toBe(2);
+    expect(outcome.stderr).toMatch(/device "cuda"/);
+  });
+
+  it("the library rejects and leaves no handle open: the process ends by itself", async () => {
+    const script = join(directory, "load.mjs");
+    writeFileSync(
+      script,
+      `import { createEngine } from ${JSON.stringify(join(root, "dist", "index.js"))};\n` +
+        `try { await createEngine({ model: "/nonexistent" }); console.log("loaded?"); } catch (error) { console.log("rejected", error.code); }\n`,
+    );
+    const outcome = await new Promise<Outcome>((resolve) => {
+      execFile(process.execPath, [script], { timeout: 20_000, killSignal: "SIGKILL" }, (error, stdout, stderr) =>
+        resolve({ code: error === null ? 0 : -1, stdout, stderr, ms: 0 }),
+      );
+    });
+    expect(outcome.code, outcome.stderr).toBe(0);
+    expect(outcome.stdout).toMatch(/^rejected MODEL_LOAD/);
+  });
+});
+
+describe("results are never lost", () => {
+  it("an existing non-empty --out is refused, unchanged, unless --resume or --overwrite", async () => {
+    const out = join(directory, "kept.jsonl");
+    writeFileSync(out, "precious results\n");
+    for (const extra of [[], ["--samples", "0"], ["--model", "/nonexistent"]]) {
+      const outcome = await cotSc([...replay(out), ...extra]);
+      expect(outcome.code, outcome.stderr).toBe(2);
+      expect(readFileSync(out, "utf8")).toBe("precious results\n");
+      noStackTrace(outcome);
+    }
+    const refused = await cotSc(replay(out));
+    expect(refused.stderr).toMatch(/already holds results; add --resume .* --overwrite/);
+    const replaced = await cotSc(replay(out, "--overwrite"));
+    expect(replaced.code, replaced.stderr).toBe(0);
+    expect(readFileSync(out, "utf8")).not.toContain("precious");
+  });
+
+  it("a run that fails at start leaves a fresh --out unwritten: bad input line, missing file", async () => {
+    const bad = join(directory, "bad.jsonl");
+    writeFileSync(bad, `{"id":\n`);
+    for (const input of [bad, join(directory, "missing.jsonl")]) {
+      const out = join(directory, `fresh-${input.length}.jsonl`);
+      const outcome = await cotSc(["run", input, "--backend", "replay", "--recorded", recorded, "--out", out]);
+      expect(outcome.code, outcome.stderr).toBe(2);
+      noStackTrace(outcome);
+      expect(existsSync(out)).toBe(false);
+    }
+  });
+
+  it("every output path is checked before the first chain: --report in a missing folder, --out a directory", async () => {
+    const report = await cotSc(replay(join(directory, "r1.jsonl"), "--report", join(directory, "no-such-folder", "r.html")));
+    expect(report.code).toBe(2);
+    expect(report.stderr).toMatch(/no-such-folder.*cannot write --report/);
+    expect(() => statSync(join(directory, "r1.jsonl"))).toThrow(); // nothing was run, nothing written
+    const folder = join(directory, "a-folder");
+    mkdirSync(folder);
+    const out = await cotSc(replay(folder));
+    expect(out.code).toBe(2);
+    expect(out.stderr).toMatch(/a-folder: cannot write --out: is a directory/);
+    noStackTrace(out);
+  });
+});
+
+describe("--resume never mixes runs", () => {
+  it("records the settings in the results file and names each difference on a mismatched resume", async () => {
+    const out = join(directory, "settings.jsonl");
+    expect((await cotSc(replay(out))).code).toBe(0);
+    const header = JSON.parse(readFileSync(out, "utf8").split("\n")[0]!);
+    expect(header).toMatchObject({ cotScResults: 1, input: { file: recorded }, settings: { backend: "replay", samples: 3, seed: 1 } });
+    expect(header.input.sha256).toMatch(/^[0-9a-f]{64}$/);
+    const before = readFileSync(out, "utf8");
+    const other = await cotSc([...replay(out, "--resume"), "--seed", "2", "--samples", "4"].filter((arg, i, all) => !(arg === "3" && all[i - 1] === "--samples")));
+    expect(other.code).toBe(2);
+    expect(other.stderr).toMatch(/seed: 1 in the file, 2 now/);
+    expect(other.stderr).toMatch(/samples: 3 in the file, 4 now/);
+    expect(readFileSync(out, "utf8")).toBe(before);
+    const same = await cotSc(replay(out, "--resume"));
+    expect(same.code, same.stderr).toBe(0);
+    expect(readFileSync(out, "utf8")).toBe(before);
+  });
+});
+
+describe("a problem that cannot be solved is named, and --skip-invalid goes on", () => {
+  it("a 10 MB question: file, line and id; skipped with --skip-invalid, refused quickly either way", async () => {
+    const input = join(directory, "huge.jsonl");
+    writeFileSync(
+      input,
+      [
+        JSON.stringify({ id: "a", question: "What is 2+3?", answer: 5 }),
+        JSON.stringify({ id: "huge", question: "x".repeat(10_000_000), answer: 5 }),
+        JSON.stringify({ id: "c", question: "What is 4+3?", answer: 7 }),
+      ].join("\n") + "\n",
+    );
+    const stopped = await cotSc(["run", input, "--samples", "2", "--max-tokens", "40"], 60_000);
+    expect(stopped.code).toBe(2);
+    expect(stopped.stderr).toMatch(/huge\.jsonl:2 \(id "huge"\): the prompt is too long/);
+    noStackTrace(stopped);
+    const out = join(directory, "skip.jsonl");
+    const skipped = await cotSc(["run", input, "--samples", "2", "--max-tokens", "40", "--skip-invalid", "--out", out], 60_000);
+    expect(skipped.code, skipped.stderr).toBe(0);
+    expect(skipped.stderr).toMatch(/skipped: .*huge\.jsonl:2 \(id "huge"\)/);
+    const ids = readFileSync(out, "utf8").split("\n").filter(Boolean).map((line) => JSON.parse(line).id).filter(Boolean);
+    expect(ids.sort()).toEqual(["a", "c"]);
+  });
+});
+
+describe("help, version and options", () => {
+  it("help per command with defaults; --version; options where they apply; --samples -3 understood", async () => {
+    const help = await cotSc(["help", "run"]);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/--temperature T .*default/);
+    expect(help.stdout).toMatch(/--overwrite/);
+    expect((await cotSc(["solve", "--help"])).stdout).toMatch(/--vote majority\|verified\|logprob/);
+    expect((await cotSc(["--version"])).stdout.trim()).toBe(JSON.parse(readFileSync(join(root, "package.json"), "utf8")).version);
+    const misplaced = await cotSc(["verify", "x.jsonl", "--temperature", "1"]);
+    expect(misplaced.stderr).toMatch(/--temperature does not apply to "verify"/);
+    const negative = await cotSc(["run", recorded, "--backend", "replay", "--samples", "-3"]);
+    expect(negative.code).toBe(2);
+    expect(negative.stderr).toMatch(/--samples: expected a whole number ≥ 1, got -3/);
+  });
+
+  it("run --json prints the summary as JSON with its settings; replay has no tokens/s", async () => {
+    const outcome = await cotSc(["run", recorded, "--backend", "replay", "--samples", "3", "--limit", "3", "--json"]);
+    expect(outcome.code, outcome.stderr).toBe(0);
+    const summary = JSON.parse(outcome.stdout);
+    expect(summary).toMatchObject({ problems: 3, tokensPerSecond: null, provenance: { settings: { backend: "replay", samples: 3 } } });
+    expect(outcome.stderr).toMatch(/3\/3 problems/); // the progress knows the total
+  });
+});
