@@ -10,6 +10,7 @@ ages, percentages; plus bare arithmetic drills (the skill a small model learns l
 """
 from __future__ import annotations
 
+import os
 import random
 
 import arith
@@ -28,8 +29,8 @@ THINGS = ["stickers", "marbles", "cookies", "cards", "stamps", "beads", "shells"
 JOBS = ["washing cars", "tutoring", "babysitting", "walking dogs", "painting fences", "baking bread"]
 
 
-# how Steps writes a calculation; see Steps
-CHAIN_FORMAT = "worked"
+# how Steps writes a calculation; see Steps (phases 1 and 2 ran with COT_SC_CHAIN_FORMAT=plain)
+CHAIN_FORMAT = os.environ.get("COT_SC_CHAIN_FORMAT", "worked")
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
-# Reproduce the shipped model from scratch: phase 1, then phase 2 from phase 1's weights, then evaluation
+# Reproduce the shipped model from scratch: phase 1, phase 2 from phase 1's weights (the plain chain
+# format), phase 3 from phase 2's (worked arithmetic, reworded questions, drills), export, evaluation
 # (through cot-sc: run `npm ci` first). See models/cot-sc-gpt2-tiny/MODEL_CARD.md for the times.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export COT_SC_CHAIN_FORMAT=plain
 training/run.sh --skip-eval
 cp training/work/checkpoint.pt training/work/phase1.pt
 training/run.sh --init training/work/phase1.pt --seed 101 --examples 30000 --progress-from 0.5 --lr 1e-3 \
-  --warmup 50 --batch-tokens 4096 --exclude-fixtures
+  --warmup 50 --batch-tokens 4096 --exclude-fixtures --skip-eval
+unset COT_SC_CHAIN_FORMAT
+/usr/bin/python3 training/dev_sets.py
+training/run_worked.sh --init training/work/checkpoint.pt --seed 301 --minutes 100   # --resume after an interruption
+/usr/bin/python3 training/reexport.py --checkpoint training/work/worked.pt
+npm run build && /usr/bin/python3 training/fixture_eval.py

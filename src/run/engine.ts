@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import { createReadStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join, resolve as resolvePath } from "node:path";
@@ -189,7 +190,11 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       const { skipInvalid, onSkipped, ...parsedRun } = parseOptions(runOptionsSchema, options, "run options");
       // why: when one problem fails the run, the others in flight are stopped rather than left decoding
       const stop = new AbortController();
-      const solve = { ...parsedRun, signal: parsedRun.signal ? AbortSignal.any([parsedRun.signal, stop.signal]) : stop.signal };
+      // every problem in flight listens to it (and to each of its chains' requests): not a leak
+      setMaxListeners(0, stop.signal);
+      const signal = parsedRun.signal ? AbortSignal.any([parsedRun.signal, stop.signal]) : stop.signal;
+      setMaxListeners(0, signal);
+      const solve = { ...parsedRun, signal };
       const limit = pLimit(solve.concurrency);
       const done: Array<ProblemResult | Error> = [];
       let wake: (() => void) | undefined;
