@@ -58,4 +58,8 @@ def generate(model: GPT, tok: CharTokenizer, prompts: list[str], max_new: int = 
         logits, past = model(nxt.unsqueeze(1), mask, next_pos.unsqueeze(1), past)
         last = logits[:, -1, :]
         next_pos = next_pos + 1
-    return [tok.decode(x) for x in out]
+    texts = [tok.decode(x) for x in out]
+    # as cot-sc reports a chain: without the stop string that ended it
+    for s in STOPS:
+        texts = [t[: -len(s)] if t.endswith(s) else t for t in texts]
+    return texts

@@ -138,7 +138,7 @@ describe("--resume never mixes runs", () => {
     expect(header).toMatchObject({ cotScResults: 1, input: { file: recorded }, settings: { backend: "replay", samples: 3, seed: 1 } });
     expect(header.input.sha256).toMatch(/^[0-9a-f]{64}$/);
     const before = readFileSync(out, "utf8");
-    const other = await cotSc([...replay(out, "--resume"), "--seed", "2", "--samples", "4"].filter((arg, i, all) => !(arg === "3" && all[i - 1] === "--samples")));
+    const other = await cotSc(["run", recorded, "--backend", "replay", "--samples", "4", "--seed", "2", "--limit", "3", "--out", out, "--resume"]);
     expect(other.code).toBe(2);
     expect(other.stderr).toMatch(/seed: 1 in the file, 2 now/);
     expect(other.stderr).toMatch(/samples: 3 in the file, 4 now/);

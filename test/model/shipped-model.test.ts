@@ -211,8 +211,10 @@ describe.each(["split-cache", "optimum"] as const)("decoding through the %s grap
         expect(shared.groups[g]!.map((c) => c.text)).toEqual(alone.groups[0]!.map((c) => c.text));
       }
       const lengths = shared.groups.map((chains) => chains.map((c) => c.tokens));
-      expect(Math.max(...lengths[1]!)).toBeLessThan(Math.min(...lengths[0]!, ...lengths[2]!));
-      expect(new Set([...lengths[0]!, ...lengths[2]!]).size).toBeGreaterThan(1);
+      // rows finished at different steps, so some left the batch while others went on
+      const all = lengths.flat();
+      expect(Math.min(...all)).toBeLessThan(Math.max(...all));
+      expect(new Set(all).size).toBeGreaterThan(2);
       expect(Math.max(...lengths[0]!, ...lengths[2]!)).toBeGreaterThan(64); // past two growths of the cache (32 slots each)
     } finally {
       await model.close();
