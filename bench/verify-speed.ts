@@ -10,12 +10,12 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 
 import { checkStep, verifyChain } from "../src/verify/index.js";
 
-const files = ["../shared/data/gsm8k/train.jsonl", "../shared/data/gsm8k/test.jsonl"];
+const files = ["data/gsm8k/train.jsonl", "data/gsm8k/test.jsonl"];
 if (!files.every((f) => existsSync(f))) {
-  // GSM8K lives beside the repository (../shared/data); without it there is nothing to time
+  // GSM8K lives beside the repository (data/); without it there is nothing to time
   process.stderr.write(`GSM8K not found at ${files.join(", ")}: nothing to measure\n`);
   mkdirSync("bench/results", { recursive: true });
-  writeFileSync("bench/results/verify-speed.md", "# Verifier speed\n\nGSM8K (../shared/data/gsm8k) was not found; nothing was measured.\n");
+  writeFileSync("bench/results/verify-speed.md", "# Verifier speed\n\nGSM8K (data/gsm8k) was not found; nothing was measured.\n");
   writeFileSync("bench/results/verify-speed.json", `${JSON.stringify({ measured: false }, null, 2)}\n`);
   process.exit(0);
 }

@@ -6,7 +6,7 @@ import { referenceEvaluate, withinRounding } from "./rational.js";
 
 // GSM8K train + test reference solutions (Cobbe et al. 2021), with their calculator annotations.
 const solutions = ["train", "test"].flatMap((split) =>
-  readFileSync(`../shared/data/gsm8k/${split}.jsonl`, "utf8")
+  readFileSync(`data/gsm8k/${split}.jsonl`, "utf8")
     .split("\n")
     .filter((line) => line.trim() !== "")
     .map((line) => (JSON.parse(line) as { answer: string }).answer),

@@ -4,13 +4,13 @@ import { normalizeAnswer, verifyChain } from "../../src/verify/index.js";
 import { vote, type VoteInput } from "../../src/vote/index.js";
 
 // Faithful-CoT outputs of six language models, CoT and least-to-most prompts: 12 chains per GSM8K test
-// problem (see ../shared/data/recorded_chains/faithful_cot_multimodel/README.md).
+// problem (see data/recorded_chains/faithful_cot_multimodel/README.md).
 interface RecordedProblem {
   gold: string;
   chains: Array<{ text: string }>;
 }
 
-const problems = readFileSync("../shared/data/recorded_chains/faithful_cot_multimodel/gsm8k_test_6lms_cot_ltm.jsonl", "utf8")
+const problems = readFileSync("data/recorded_chains/faithful_cot_multimodel/gsm8k_test_6lms_cot_ltm.jsonl", "utf8")
   .split("\n")
   .filter((line) => line.trim() !== "")
   .map((line) => JSON.parse(line) as RecordedProblem);
