@@ -18,9 +18,6 @@ from __future__ import annotations
 import math
 import re
 
-_number = re.compile(r"^\d+$")
-
-
 def place_parts(n: int) -> list[int]:
     """The nonzero place-value parts of n, largest first: 682 -> [600, 80, 2]."""
     digits = str(n)

@@ -59,10 +59,11 @@ class Steps:
         if CHAIN_FORMAT == "plain":
             self.lines.append(f"{before}{expr} = {unit_prefix}<<{expr}={value}>>{value}{after}")
             return value
-        assert arith.value_of(expr) == value, (expr, value)
+        body = arith.work(expr)
+        assert body.rsplit("=", 1)[1] == str(value), (expr, value)
         if unit_prefix == "$":
             after = after.replace(" dollars", "")  # "$168 dollars" says it twice
-        self.lines.append(f"{before}{unit_prefix}<<{arith.work(expr)}>>{value}{after}")
+        self.lines.append(f"{before}{unit_prefix}<<{body}>>{value}{after}")
         return value
 
     def done(self, answer: int) -> str:

@@ -7,6 +7,7 @@ random, so predicting them teaches nothing).
 """
 from __future__ import annotations
 
+import math
 import random
 
 import arith
@@ -40,7 +41,7 @@ def expression(rng: random.Random) -> str:
         diff = rng.randint(1, 40)
         return f"({shared + diff}-{diff})/{b}"
     pct = rng.choice(PERCENTS)
-    d = 100 // __import__("math").gcd(pct, 100)
+    d = 100 // math.gcd(pct, 100)
     return f"{d * rng.randint(1, max(1, 900 // d))}*{pct}/100"
 
 

@@ -82,6 +82,27 @@ def tensors(group, pad: int):
     return x, y
 
 
+def make_optimizer(model: GPT, lr: float) -> torch.optim.AdamW:
+    """AdamW with weight decay on the matrices only (not on biases, LayerNorm and nothing 1-D)."""
+    decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
+    no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
+    return torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}],
+                             lr=lr, betas=(0.9, 0.95))
+
+
+def train_step(model: GPT, optimizer: torch.optim.Optimizer, x, y, lr: float) -> torch.Tensor:
+    """One optimizer step at learning rate `lr`: cross-entropy on the unmasked targets, gradients clipped to 1."""
+    for group in optimizer.param_groups:
+        group["lr"] = lr
+    logits, _ = model(x)
+    loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1), ignore_index=-100)
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+    optimizer.step()
+    return loss
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seed", type=int, default=1)
@@ -132,10 +153,7 @@ def main() -> None:
         model = GPT(config)
         model.load_state_dict(saved["state"])
     print(f"model: {model.num_parameters()} parameters", flush=True)
-    decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
-    no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
-    optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}],
-                                  lr=args.lr, betas=(0.9, 0.95))
+    optimizer = make_optimizer(model, args.lr)
     warmup = args.warmup
 
     def lr_at(step: int) -> float:
@@ -150,14 +168,7 @@ def main() -> None:
     seen_tokens = 0
     for step in range(args.steps):
         x, y = tensors(batches[step], tok.eos_id)
-        for group in optimizer.param_groups:
-            group["lr"] = lr_at(step)
-        logits, _ = model(x)
-        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1), ignore_index=-100)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
+        loss = train_step(model, optimizer, x, y, lr_at(step))
         seen_tokens += x.numel()
         if step % 50 == 0 or step == args.steps - 1:
             elapsed = time.time() - t_train

@@ -29,7 +29,7 @@ import drills  # noqa: E402
 import reword  # noqa: E402
 from model import GPT, GPTConfig  # noqa: E402
 from tokenizer import CharTokenizer  # noqa: E402
-from train import fixture_questions  # noqa: E402
+from train import fixture_questions, make_optimizer, train_step  # noqa: E402
 
 corpus.CHAIN_FORMAT = "worked"
 WORK = os.path.join("training", "work")
@@ -130,10 +130,7 @@ def main() -> None:
     config = GPTConfig(**saved["config"])
     model = GPT(config)
     model.load_state_dict(saved["state"])
-    decay = [p for n, p in model.named_parameters() if p.dim() >= 2]
-    no_decay = [p for n, p in model.named_parameters() if p.dim() < 2]
-    optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}],
-                                  lr=args.lr, betas=(0.9, 0.95))
+    optimizer = make_optimizer(model, args.lr)
     step, elapsed, seen, curve = 0, 0.0, 0, []
     if args.resume and os.path.exists(state_path):
         state = torch.load(state_path)
@@ -164,14 +161,7 @@ def main() -> None:
     start = time.time() - elapsed
     while elapsed < budget:
         x, y = tensors(next(data), tok.eos_id)
-        for group in optimizer.param_groups:
-            group["lr"] = lr_at(step, elapsed)
-        logits, _ = model(x)
-        loss = torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), y.reshape(-1), ignore_index=-100)
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
+        loss = train_step(model, optimizer, x, y, lr_at(step, elapsed))
         seen += x.numel()
         elapsed = time.time() - start
         if step % 50 == 0:

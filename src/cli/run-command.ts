@@ -76,8 +76,9 @@ export async function runCommand(file: string, values: Flags, engineOptions: Eng
   const engine = await createEngine(engineOptions);
   const skipped: string[] = [];
   let results;
+  let settings;
   try {
-    const settings = engine.settings(solveOptions);
+    settings = engine.settings(solveOptions);
     results = values.out
       ? openResultsFile(values.out, {
           resume: values.resume === true,
@@ -145,7 +146,7 @@ export async function runCommand(file: string, values: Flags, engineOptions: Eng
     wallSeconds,
     timed: fresh,
     decoded: engine.info.backend !== "replay",
-    provenance: { input: { file: input.file, sha256: input.sha256 }, settings: engine.settings(solveOptions), skipped: skipped.length },
+    provenance: { input: { file: input.file, sha256: input.sha256 }, settings, skipped: skipped.length },
   });
   process.stdout.write(values.json ? `${JSON.stringify(summary, null, 2)}\n` : `${formatSummaryTable(summary)}\n`);
   if (values.summary) {
