@@ -149,7 +149,11 @@ function renderChain(chain: ChainReport, problemIndex: number): string {
       : flagged.length === 0
         ? `<p class="ok">${chain.steps.length} of ${chain.steps.length} steps right.</p>`
         : `<ol class="steps">${flagged.map(renderStep).join("")}</ol>`;
-  const stepSummary = `steps ${chain.passed}/${chain.checked}${chain.verified ? ` <span class="ok">verified</span>` : ""}`;
+  // why: derived from the steps, so results written before chains carried a status read the same
+  const unchecked = chain.steps.length - chain.checked;
+  const partial = !chain.verified && unchecked > 0 && chain.passed === chain.checked;
+  const badge = chain.verified ? ` <span class="ok">verified</span>` : partial ? ` <span class="na">partial: ${unchecked} unchecked</span>` : "";
+  const stepSummary = `steps ${chain.passed}/${chain.checked}${badge}`;
   const heading =
     `#${chain.index} · answer ${answerText(chain.answer)} ${mark(chain.correct)} · ${stepSummary} · ${escapeHtml(chain.finishReason)}` +
     ` · ${formatInteger(chain.tokens)} tokens · logprob ${formatNumber(chain.logprob, 2)}`;

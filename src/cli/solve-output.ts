@@ -7,11 +7,13 @@ export function printSolve(result: ProblemResult, json: boolean, out: NodeJS.Wri
     return;
   }
   for (const chain of result.chains) {
-    out.write(`--- chain ${chain.index}: answer ${chain.answer ?? "(none)"}, ${chain.passed}/${chain.steps.length} steps right${chain.verified ? ", verified" : ""}\n`);
+    const unchecked = chain.steps.length - chain.checked;
+    const status = chain.verified ? ", verified" : unchecked > 0 && chain.passed === chain.checked ? `, partial (${unchecked} unchecked)` : "";
+    out.write(`--- chain ${chain.index}: answer ${chain.answer ?? "(none)"}, ${chain.passed}/${chain.steps.length} steps right${status}\n`);
     out.write(`${chain.text}\n`);
     for (const step of chain.steps) {
       if (step.kind === "checked") out.write(`    ${step.ok ? "✓" : "✗"} ${step.expression} = ${step.claimed}${step.ok ? "" : ` (actually ${step.actual})`}\n`);
-      else out.write(`    ? ${step.expression} = ${step.claimed} (${step.reason})\n`);
+      else out.write(`    ? ${step.expression} = ${step.claimed} (unchecked: ${step.reason})\n`);
     }
   }
   out.write(`\nvotes (${result.rule}):\n`);

@@ -10,7 +10,8 @@ export type JsonLine =
 /**
  * Streams a JSONL file line by line (the file is never held whole), yielding each non-blank line's
  * parsed value with its 1-based line number. Invalid JSON is yielded as an InputError, not thrown,
- * so the caller can choose to skip it; a file that cannot be read throws.
+ * so the caller can choose to skip it; a file that cannot be read throws. With `stream` (standard
+ * input, say), that stream is read instead and `file` is only the name errors give it.
  *
  * @example
  * for await (const { line, value, error } of readJsonLines("fixtures/easy.jsonl")) {
@@ -18,8 +19,8 @@ export type JsonLine =
  *   console.log(line, value);
  * }
  */
-export async function* readJsonLines(file: string): AsyncGenerator<JsonLine> {
-  const input = createReadStream(file, { encoding: "utf8" });
+export async function* readJsonLines(file: string, stream?: NodeJS.ReadableStream): AsyncGenerator<JsonLine> {
+  const input = stream ?? createReadStream(file, { encoding: "utf8" });
   const lines = createInterface({ input, crlfDelay: Infinity });
   let line = 0;
   try {
@@ -43,6 +44,7 @@ export async function* readJsonLines(file: string): AsyncGenerator<JsonLine> {
   } finally {
     // Why: a consumer that stops early (break) must not leave the file descriptor open.
     lines.close();
-    input.destroy();
+    // why: standard input belongs to the process, not to this reader
+    if (stream === undefined) (input as ReturnType<typeof createReadStream>).destroy();
   }
 }

@@ -104,8 +104,10 @@ function report(chain: SampledChain, gold: string | null): ChainReport {
     logprob: chain.logprob,
     answer: verdict.answer,
     verified: verdict.verified,
+    status: verdict.status,
     passed: verdict.passed,
     checked: verdict.checked,
+    unchecked: verdict.unchecked,
     steps: verdict.steps,
     correct: sameAnswer(verdict.answer, gold),
   };

@@ -1,5 +1,5 @@
 import type { FinishReason, SampleUsage } from "../backends/backend.js";
-import type { StepVerdict } from "../verify/index.js";
+import type { ChainStatus, StepVerdict } from "../verify/index.js";
 
 /** The vote rules; every result carries what each would have chosen. */
 export type VoteRuleName = "majority" | "verified" | "logprob";
@@ -12,10 +12,14 @@ export interface ChainReport {
   finishReason: FinishReason;
   logprob: number;
   answer: string | null;
-  /** Every step found passed (and there was at least one). */
+  /** `status === "verified"`: every step was checked and passed (and there was at least one). */
   verified: boolean;
+  /** Verified, wrong, partial (nothing wrong, some step unchecked) or none (no steps). */
+  status: ChainStatus;
   passed: number;
   checked: number;
+  /** Steps found but not checked (see each one's `cause`). */
+  unchecked: number;
   steps: StepVerdict[];
   /** Whether this chain's answer equals the gold answer (null when there is no gold). */
   correct: boolean | null;

@@ -40,11 +40,19 @@ type Token =
   | { readonly type: "number"; readonly text: string }
   | { readonly type: "operator"; readonly text: "+" | "-" | "*" | "/" | "//" | "^" | "%" | "(" | ")" };
 
-type Node =
+/** A parsed expression of the whitelist grammar (see {@link parseExpression}). */
+export type ExpressionNode =
   | { readonly type: "number"; readonly text: string }
-  | { readonly type: "negate"; readonly operand: Node }
-  | { readonly type: "percent"; readonly operand: Node }
-  | { readonly type: "binary"; readonly operator: "+" | "-" | "*" | "/" | "//" | "^"; readonly left: Node; readonly right: Node };
+  | { readonly type: "negate"; readonly operand: ExpressionNode }
+  | { readonly type: "percent"; readonly operand: ExpressionNode }
+  | {
+      readonly type: "binary";
+      readonly operator: "+" | "-" | "*" | "/" | "//" | "^";
+      readonly left: ExpressionNode;
+      readonly right: ExpressionNode;
+    };
+
+type Node = ExpressionNode;
 
 /** A failure travelling up through the parser or evaluator; caught at the module boundary. */
 class Stop extends Error {
@@ -221,18 +229,31 @@ function bounded(value: Fraction): Fraction {
 }
 
 const hundred = new Fraction(100n);
+const one = new Fraction(1n);
 
-function compute(node: Node): Fraction {
+/**
+ * How a percent sign is read. `hundredths`, the plain reading, everywhere: `50%` is `1/2`. The other two
+ * are the conventions people write percent arithmetic in, used only to recognise such steps (see
+ * `checkStep`): `points` drops every percent sign (`20% + 5 = 25`, percentage points); `change` reads
+ * `a + b%` and `a - b%` as a pocket calculator does, `a * (1 ± b/100)` (`80 + 25% = 100`).
+ */
+export type PercentReading = "hundredths" | "points" | "change";
+
+function compute(node: Node, reading: PercentReading): Fraction {
   switch (node.type) {
     case "number":
       return new Fraction(node.text);
     case "negate":
-      return compute(node.operand).neg();
+      return compute(node.operand, reading).neg();
     case "percent":
-      return compute(node.operand).div(hundred);
+      return reading === "points" ? compute(node.operand, reading) : compute(node.operand, reading).div(hundred);
     case "binary": {
-      const left = compute(node.left);
-      const right = compute(node.right);
+      const left = compute(node.left, reading);
+      if (reading === "change" && isPercentChange(node)) {
+        const rate = compute((node.right as { readonly operand: Node }).operand, reading).div(hundred);
+        return bounded(left.mul(node.operator === "+" ? one.add(rate) : one.sub(rate)));
+      }
+      const right = compute(node.right, reading);
       switch (node.operator) {
         case "+":
           return bounded(left.add(right));
@@ -250,6 +271,46 @@ function compute(node: Node): Fraction {
           return power(left, right);
       }
     }
+  }
+}
+
+/**
+ * `a + b%` or `a - b%` where `a` holds no percent: a percent added to an amount (`80 + 25%`). When `a`
+ * is itself a percentage (`100% - 20% - 25%`), the percents are shares of one whole and there is only
+ * the plain reading.
+ */
+function isPercentChange(node: Node): boolean {
+  return (
+    node.type === "binary" &&
+    (node.operator === "+" || node.operator === "-") &&
+    node.right.type === "percent" &&
+    !containsPercent(node.left)
+  );
+}
+
+function containsPercent(node: Node): boolean {
+  switch (node.type) {
+    case "number":
+      return false;
+    case "percent":
+      return true;
+    case "negate":
+      return containsPercent(node.operand);
+    case "binary":
+      return containsPercent(node.left) || containsPercent(node.right);
+  }
+}
+
+/** Whether an expression adds a percent to an amount anywhere (`80 + 25%`, `25 - 1 - 20% - 2`). */
+export function hasPercentChange(node: ExpressionNode): boolean {
+  switch (node.type) {
+    case "number":
+      return false;
+    case "negate":
+    case "percent":
+      return hasPercentChange(node.operand);
+    case "binary":
+      return isPercentChange(node) || hasPercentChange(node.left) || hasPercentChange(node.right);
   }
 }
 
@@ -296,15 +357,36 @@ function countOperators(node: Node): number {
  * evaluate("2 + x");     // { ok: false, failure: "syntax", reason: 'unexpected character "x" at 4' }
  */
 export function evaluate(expression: string): Evaluation {
+  const parsed = parseExpression(expression);
+  return parsed.ok ? evaluateTree(parsed.tree) : parsed;
+}
+
+/**
+ * Parses an expression of the whitelist grammar of {@link evaluate} into its tree, within the same
+ * bounds. Never throws.
+ */
+export function parseExpression(
+  expression: string,
+): { readonly ok: true; readonly tree: ExpressionNode } | { readonly ok: false; readonly failure: EvaluationFailure; readonly reason: string } {
   if (expression.length > evaluationLimits.maxLength) {
     return { ok: false, failure: "limit", reason: `longer than ${evaluationLimits.maxLength} characters` };
   }
-  try {
-    const tree = new Parser(tokenize(expression)).parse();
-    const value = compute(tree);
+  return guarded(() => ({ ok: true, tree: new Parser(tokenize(expression)).parse() }));
+}
+
+/** The exact value of a parsed expression, with its percent signs read as `reading` says. Never throws. */
+export function evaluateTree(tree: ExpressionNode, reading: PercentReading = "hundredths"): Evaluation {
+  return guarded(() => {
+    const value = compute(tree, reading);
     // fraction.js keeps the sign apart; fold it into the numerator
     const numerator = value.s < 0n ? -value.n : value.n;
     return { ok: true, value: { numerator, denominator: value.d }, operators: countOperators(tree) };
+  });
+}
+
+function guarded<T>(work: () => T): T | { readonly ok: false; readonly failure: EvaluationFailure; readonly reason: string } {
+  try {
+    return work();
   } catch (error) {
     if (error instanceof Stop) return { ok: false, failure: error.failure, reason: error.message };
     // why: the module promises verdicts, not exceptions (e.g. a RangeError from an engine limit)

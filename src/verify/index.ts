@@ -6,6 +6,6 @@ export type { Calculation, StepLimits } from "./steps.js";
 export { extractAnswer, normalizeAnswer } from "./answer.js";
 export type { AnswerOptions } from "./answer.js";
 export { checkStep, claimAgrees } from "./check.js";
-export type { StepVerdict, StepSource } from "./check.js";
+export type { StepVerdict, StepSource, UncheckedCause } from "./check.js";
 export { verifyChain } from "./verify-chain.js";
-export type { ChainVerdict, VerifyOptions } from "./verify-chain.js";
+export type { ChainStatus, ChainVerdict, VerifyOptions } from "./verify-chain.js";

@@ -12,6 +12,35 @@ const operatorLookalikes: ReadonlyArray<readonly [RegExp, string]> = [
   [/≈/g, "="],
 ];
 
+// Decimal digits of any script but ASCII (Arabic-Indic `٣`, Devanagari `३`, …), which NFKC keeps.
+const otherDigits = /(?![0-9])\p{Nd}/gu;
+const isDecimalDigit = /^\p{Nd}$/u;
+const digitValues = new Map<string, string>();
+
+/**
+ * The value of a decimal digit: its distance from the zero of its block. Unicode encodes every script's
+ * digits 0–9 as one ascending run starting at zero (a stability guarantee), and adjacent runs are whole
+ * blocks of ten, so the position in the run of decimal digits, modulo 10, is the value.
+ */
+function digitValue(digit: string): string {
+  const known = digitValues.get(digit);
+  if (known !== undefined) return known;
+  const code = digit.codePointAt(0) as number;
+  let start = code;
+  while (start > 0 && isDecimalDigit.test(String.fromCodePoint(start - 1))) start -= 1;
+  const value = String((code - start) % 10);
+  digitValues.set(digit, value);
+  return value;
+}
+
+// Arabic number punctuation, and the invisible direction marks right-to-left text puts around numbers.
+const numberPunctuation: ReadonlyArray<readonly [RegExp, string]> = [
+  [/\u066B/g, "."], // ARABIC DECIMAL SEPARATOR
+  [/\u066C/g, ","], // ARABIC THOUSANDS SEPARATOR
+  [/\u066A/g, "%"], // ARABIC PERCENT SIGN
+  [/[\u200E\u200F\u061C\u202A-\u202E\u2066-\u2069]/g, ""],
+];
+
 // The few LaTeX spellings models use for arithmetic.
 const latexArithmetic: ReadonlyArray<readonly [RegExp, string]> = [
   [/\\d?frac\{([^{}]{0,100})\}\{([^{}]{0,100})\}/g, "(($1)/($2))"],
@@ -24,16 +53,23 @@ const latexArithmetic: ReadonlyArray<readonly [RegExp, string]> = [
 
 /**
  * Unicode compatibility folding (NFKC: full-width `３０／３＝１０` becomes `30/3=10`, `：` becomes `:`),
- * then the operator look-alikes NFKC keeps (`×`, `÷`, `−`, `≈`) as ASCII operators (`≈` as `=`, since a
+ * the decimal digits of other scripts as ASCII digits (Arabic-Indic `٣+٤=٧` becomes `3+4=7`, with the
+ * Arabic decimal and thousands separators, percent sign and direction marks), then the operator look-alikes NFKC keeps (`×`, `÷`, `−`, `≈`) as ASCII operators (`≈` as `=`, since a
  * rounded claim is checked by the rounding rule anyway), and the LaTeX spellings `\times`, `\cdot`,
  * `\div`, `\frac{a}{b}`, `\$`, `\%`.
  *
  * @example
  * foldCharacters("３×４＝１２"); // "3*4=12"
+ * foldCharacters("٣+٤=٧");    // "3+4=7"
  */
 export function foldCharacters(text: string): string {
   // why: NFKC turns `1¼` into `11⁄4`; a space keeps it the mixed number `1 1/4`
   let folded = text.replace(/(?<=\d)(?=[\u00BC-\u00BE\u2150-\u215E])/g, " ").normalize("NFKC");
+  // why: plain ASCII, the common case, needs none of the Unicode passes
+  if (/[^\x00-\x7F]/.test(folded)) {
+    folded = folded.replace(otherDigits, digitValue);
+    for (const [pattern, replacement] of numberPunctuation) folded = folded.replace(pattern, replacement);
+  }
   if (folded.includes("\\")) {
     for (const [pattern, replacement] of latexArithmetic) folded = folded.replace(pattern, replacement);
   }

@@ -1,4 +1,4 @@
-import type { StepSource } from "./check.js";
+import { claimAgrees, type StepSource, type UncheckedCause } from "./check.js";
 import { evaluate, type Evaluation } from "./evaluate.js";
 import { foldCharacters, plainAmounts } from "./normalize.js";
 
@@ -7,13 +7,18 @@ export interface Calculation {
   readonly source: StepSource;
   readonly expression: string;
   readonly claimed: string;
+  /**
+   * Set when the calculation was found but cannot be checked, and why: an annotation that is never
+   * closed, or the first step past a limit (which stands for the rest of the chain).
+   */
+  readonly unchecked?: { readonly cause: UncheckedCause; readonly reason: string };
 }
 
 /** Bounds on the work of finding calculations in one chain. */
 export interface StepLimits {
-  /** Characters of the chain that are scanned; the rest is ignored. */
+  /** Characters of the chain that are scanned; the rest is reported as one unchecked calculation. */
   readonly maxCharacters: number;
-  /** Calculations returned; later ones are ignored. */
+  /** Calculations returned; the first one past it is reported unchecked, standing for the rest. */
   readonly maxSteps: number;
 }
 
@@ -129,7 +134,11 @@ function equationSteps(
     // expression its end
     const expression = leftExpression(segments[index - 1] as string);
     let claimed = rightClaim(segments[index] as string);
-    if (expression === "" || claimed === "") continue;
+    if (expression === "" || claimed === "") {
+      // why: an annotation is a calculation by definition, so `<<5*3=>>` is a visible step that claims nothing
+      if (source === "annotation") steps.push({ source, expression, claimed });
+      continue;
+    }
     const left = evaluate(expression);
     if (source === "inline") {
       // why: in prose, text that is no whitelisted arithmetic is not a calculation at all, while an
@@ -161,7 +170,8 @@ function normalizeLine(line: string): string {
       return proper ? `(${whole}+${numerator}/${denominator})` : match;
     })
     .replace(divisionByFraction, "$1($2)")
-    .replace(/%\s*of\s+/gi, "%*")
+    // only before a number: in `12.5% of the cars` the `of` belongs to the prose
+    .replace(/%\s*of\s+(?=[\d(.])/gi, "%*")
     .replace(/(\d\s*\/\s*\d+|\))\s+of\s+(?=[\d(.])/gi, "$1*")
     .replace(timesLetter, "*");
 }
@@ -197,7 +207,8 @@ function inlineSteps(line: string, budget: number): Calculation[] {
       (closing === run && /^[A-Za-z](?![A-Za-z])/.test(after)) ||
       // `$2.50 - $2.24 = 26 cents`: the claim is in another unit
       /^\s*(?:cents?\b|¢)/i.test(after);
-    const segments = run.split("=", budget + 2);
+    // why: never a split limit, which would drop the equations after it unseen; splitting is linear
+    const segments = run.split("=");
     const completeness = { first: !glued && !dangling, last: !unfinished };
     steps.push(...equationSteps(segments, "inline", completeness, budget - steps.length));
     if (steps.length >= budget) break;
@@ -206,9 +217,73 @@ function inlineSteps(line: string, budget: number): Calculation[] {
 }
 
 function annotationSteps(content: string, budget: number): Calculation[] {
-  const segments = normalizeLine(content).split("=", budget + 2);
+  const segments = normalizeLine(content).split("=");
   if (segments.length < 2) return [{ source: "annotation", expression: content.trim(), claimed: "" }];
   return equationSteps(segments, "annotation", { first: true, last: true }, budget);
+}
+
+// The result written right after an annotation, as GSM8K does (`<<16-3-4=9>>9`, `<<3*500=1500>>$1,500`):
+// a number or fraction, at most one space away, not running on into more digits (`2,920,000,00` is no
+// number to compare). Thousands are grouped by commas only: in `<<2400/200=12>>12 200-kilobyte videos`
+// the space ends the number.
+const writtenResult = /^[ \t]?[$€£¥₹]?(-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\/\d+)?%?|-?\.\d+%?)(?![\d,.]?\d)/;
+
+/**
+ * A calculation for the written result after an annotation when it contradicts the annotation's final
+ * claim (`10-50 = <<10-50=-40>>40`): the claim as the expression, the written number as its claim.
+ * `null` when there is no written number or it agrees (`<<7*24=7*20+7*4=140+28=168>>168`).
+ */
+function writtenContradiction(annotationClaim: string, after: string): Calculation | null {
+  const written = writtenResult.exec(after)?.[1]?.replaceAll(",", "");
+  if (written === undefined) return null;
+  const claim = evaluate(annotationClaim);
+  if (!claim.ok || claimAgrees(claim.value, written) !== false) return null;
+  return { source: "annotation", expression: annotationClaim, claimed: written };
+}
+
+// Characters of an unclosed annotation kept in its step.
+const unclosedExcerpt = 100;
+
+function unclosedAnnotation(content: string): Calculation {
+  const text = normalizeLine(content.slice(0, unclosedExcerpt));
+  const equals = text.indexOf("=");
+  return {
+    source: "annotation",
+    expression: (equals < 0 ? text : text.slice(0, equals)).trim(),
+    claimed: equals < 0 ? "" : text.slice(equals + 1).trim(),
+    unchecked: { cause: "syntax", reason: "the annotation is not closed with >> (cut off?), so its claim may be incomplete" },
+  };
+}
+
+/** The calculations of one line with annotations, or `null` when it has none (then it is prose). */
+function annotationLine(line: string, budget: number): Calculation[] | null {
+  const steps: Calculation[] = [];
+  let end = 0;
+  for (const annotation of line.matchAll(annotationPattern)) {
+    const found = annotationSteps(annotation[1] ?? "", budget - steps.length);
+    steps.push(...found);
+    end = (annotation.index ?? 0) + annotation[0].length;
+    const last = found[found.length - 1];
+    if (last !== undefined && steps.length < budget) {
+      const contradiction = writtenContradiction(last.claimed, line.slice(end, end + 40));
+      if (contradiction !== null) steps.push(contradiction);
+    }
+    if (steps.length >= budget) return steps;
+  }
+  if (end === 0) return null;
+  const open = unclosedAt(line, end);
+  if (open >= 0) steps.push(unclosedAnnotation(line.slice(open + 2)));
+  return steps;
+}
+
+/**
+ * Where a `<<` that is never closed starts, at or after `from`, or -1. Such an annotation (a chain cut
+ * off inside one) is a step that cannot be checked, not prose whose `a=b` would be checked on a claim
+ * that may be cut short.
+ */
+function unclosedAt(line: string, from: number): number {
+  const open = line.indexOf("<<", from);
+  return open >= 0 && !line.includes(">>", open) ? open : -1;
 }
 
 /**
@@ -223,29 +298,57 @@ function annotationSteps(content: string, budget: number): Calculation[] {
  *
  * An equation is a calculation when its left side is whitelisted arithmetic with at least one operator.
  * Equations that have lost an operand to the prose (`16 eggs - 3 = 13`) are skipped rather than checked
- * wrongly. Work is bounded by `limits` (200,000 characters, 200 steps by default).
+ * wrongly. An annotation is a calculation whatever it holds: `<<5*3=>>` claims nothing, and one never
+ * closed (`<<7*24=16`, cut off) is returned with `unchecked` set. The number written right after an
+ * annotation must agree with its final claim: `10-50 = <<10-50=-40>>40` adds the calculation
+ * `{ expression: "-40", claimed: "40" }`, while `<<7*24=7*20+7*4=140+28=168>>168` adds nothing.
+ *
+ * Work is bounded by `limits` (200,000 characters, 200 steps by default), and what lies past a limit
+ * is never dropped unseen: the first calculation past the step limit, or one standing for the unread
+ * text past the character limit, comes last with `unchecked: { cause: "limit", reason }`.
  *
  * @example
  * findCalculations("She has 16 - 3 - 4 = 9 eggs, worth $2 * 9 = $18.");
  * // [{ source: "inline", expression: "16 - 3 - 4", claimed: "9" }, { ..., expression: "2 * 9", claimed: "18" }]
  */
 export function findCalculations(text: string, limits: StepLimits = defaultStepLimits): Calculation[] {
-  const folded = foldCharacters(text.slice(0, limits.maxCharacters)).slice(0, limits.maxCharacters);
+  const read = text.slice(0, limits.maxCharacters);
+  const folded = foldCharacters(read);
+  // why: one step more than the limit, so a chain with more steps than the limit is told from one with exactly as many
+  const steps = scan(folded.slice(0, limits.maxCharacters), limits.maxSteps + 1);
+  const beyond = steps[limits.maxSteps];
+  if (beyond !== undefined) {
+    const reason = `past the limit of ${limits.maxSteps} steps a chain: this step and the rest of the chain were not checked`;
+    return [...steps.slice(0, limits.maxSteps), { ...beyond, unchecked: { cause: "limit", reason } }];
+  }
+  // the text the character limit cut off (before folding, or, rarely, what folding pushed past it)
+  const rest = text.length > read.length ? text.slice(read.length) : folded.slice(limits.maxCharacters);
+  const restStart = rest.search(/\S/);
+  if (restStart >= 0) {
+    const limit = limits.maxCharacters.toLocaleString("en");
+    const reason = `past the limit of ${limit} characters a chain: the last ${rest.length.toLocaleString("en")} characters were not read`;
+    const excerpt = `${rest.slice(restStart, restStart + 40)}…`;
+    steps.push({ source: "inline", expression: excerpt, claimed: "", unchecked: { cause: "limit", reason } });
+  }
+  return steps;
+}
+
+function scan(folded: string, budget: number): Calculation[] {
   const steps: Calculation[] = [];
   for (const line of folded.split("\n")) {
     if (line.includes("<<")) {
-      const annotations = [...line.matchAll(annotationPattern)];
-      if (annotations.length > 0) {
-        for (const annotation of annotations) {
-          steps.push(...annotationSteps(annotation[1] ?? "", limits.maxSteps - steps.length));
-          if (steps.length >= limits.maxSteps) break;
-        }
-        if (steps.length >= limits.maxSteps) break;
+      const annotated = annotationLine(line, budget - steps.length);
+      if (annotated !== null) {
+        steps.push(...annotated);
+        if (steps.length >= budget) break;
         continue;
       }
     }
-    if (line.includes("=")) steps.push(...inlineSteps(normalizeLine(line), limits.maxSteps - steps.length));
-    if (steps.length >= limits.maxSteps) break;
+    const open = line.includes("<<") ? unclosedAt(line, 0) : -1;
+    const prose = open < 0 ? line : line.slice(0, open);
+    if (prose.includes("=")) steps.push(...inlineSteps(normalizeLine(prose), budget - steps.length));
+    if (open >= 0 && steps.length < budget) steps.push(unclosedAnnotation(line.slice(open + 2)));
+    if (steps.length >= budget) break;
   }
-  return steps.slice(0, limits.maxSteps);
+  return steps.slice(0, budget);
 }

@@ -21,8 +21,10 @@ function chain(index: number, text: string, answer: string | null, correct: bool
     logprob: -12.5 - index,
     answer,
     verified: steps.length > 0 && passed === steps.length,
+    status: steps.length === 0 ? "none" : passed === steps.length ? "verified" : "wrong",
     passed,
     checked: steps.length,
+    unchecked: 0,
     steps,
     correct,
   };
