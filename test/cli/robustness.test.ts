@@ -196,3 +196,36 @@ describe("help, version and options", () => {
     expect(outcome.stderr).toMatch(/3\/3 problems/); // the progress knows the total
   });
 });
+
+describe("verify reads cot-sc's own outputs", () => {
+  function withStdin(args: readonly string[], input: string): Promise<Outcome> {
+    const started = performance.now();
+    return new Promise((resolve) => {
+      const child = execFile(process.execPath, [cli, ...args], { cwd: directory, timeout: 30_000, killSignal: "SIGKILL" }, (error, stdout, stderr) => {
+        const code = error === null ? 0 : typeof error.code === "number" ? error.code : -1;
+        resolve({ code, stdout, stderr, ms: performance.now() - started });
+      });
+      child.stdin?.end(input);
+    });
+  }
+
+  it("every chain of a results file (not its voted answer), the header skipped; - for standard input", async () => {
+    const out = join(directory, "verify-results.jsonl");
+    expect((await cotSc(replay(out))).code).toBe(0);
+    const results = readFileSync(out, "utf8").split("\n").filter(Boolean).slice(1).map((line) => JSON.parse(line));
+    const outcome = await cotSc(["verify", out]);
+    expect(outcome.code, outcome.stderr).toBe(0);
+    const verdicts = outcome.stdout.split("\n").filter(Boolean).map((line) => JSON.parse(line));
+    expect(verdicts).toHaveLength(9); // 3 problems × 3 chains
+    expect(verdicts[0]).toMatchObject({ line: 2, id: results[0].id, chain: 0, answer: results[0].chains[0].answer });
+    expect(verdicts.map((verdict) => verdict.status)).toEqual(results.flatMap((result) => result.chains.map((chain: { status: string }) => chain.status)));
+    // the same through standard input, as `sample --json | cot-sc verify -` would send it
+    const piped = await withStdin(["verify", "-"], `${JSON.stringify({ chains: [{ text: "10-50 = <<10-50=-40>>40" }], usage: {} })}\n`);
+    expect(piped.code, piped.stderr).toBe(0);
+    expect(JSON.parse(piped.stdout)).toMatchObject({ line: 1, chain: 0, status: "wrong" });
+    const bad = await withStdin(["verify", "-"], "{oops\n");
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/\(standard input\):1/);
+    noStackTrace(bad);
+  });
+});
