@@ -18,8 +18,10 @@ export interface SampledChain {
 export interface SampleUsage {
   promptTokens: number;
   generatedTokens: number;
-  /** Wall time of the sampling itself (model loading excluded). */
+  /** Wall time of the sampling itself (model loading excluded), queueing included. */
   wallMs: number;
+  /** Of `wallMs`, the time the request waited before decoding began (backends that queue say so). */
+  queueMs?: number;
 }
 
 /**

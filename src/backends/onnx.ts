@@ -1,17 +1,22 @@
 import type { Logger } from "pino";
 
 import { AbortError, PromptTooLongError } from "../errors.js";
-import type { DecodeJob, DecodeResult } from "../model/decoder.js";
 import type { LoadModelOptions } from "../model/loaded-model.js";
 import { loadTokenizer, type LoadedTokenizer } from "../tokenizer/index.js";
-import { type DecoderHandle, type DecoderInfo, startDecoder } from "../model/worker-decoder.js";
+import type { SchedulerStats } from "../model/scheduler.js";
+import { type DecoderInfo, startDecoder } from "../model/worker-decoder.js";
 import type { Backend, SampleRequest, SampleResult } from "./backend.js";
 
 export interface OnnxBackendOptions extends LoadModelOptions {
   /** Run the decode loop in a worker thread (default true). */
   worker?: boolean;
-  /** Most rows one decode batch may hold when concurrent requests are merged (default 64). */
+  /** The scheduler's row budget: most rows one decode batch holds across all requests (default 64). */
   maxBatchRows?: number;
+  /**
+   * `continuous` (default): requests join the running batch between decode steps. `job`: a request
+   * waits until the batch in flight has finished (run to completion; kept for comparison).
+   */
+  batching?: "continuous" | "job";
   /** End chains after a completed `#### n` line (default true). */
   stopAtAnswerLine?: boolean;
   logger?: Logger;
@@ -19,21 +24,19 @@ export interface OnnxBackendOptions extends LoadModelOptions {
 
 /** The ONNX backend, plus what it knows about its model (for prompts and defaults). */
 export interface OnnxBackend extends Backend {
+  /** The model directory, as given. */
+  readonly directory: string;
   readonly info: DecoderInfo;
   readonly tokenizer: LoadedTokenizer;
-}
-
-interface Pending {
-  request: SampleRequest;
-  promptIds: number[];
-  resolve: (result: SampleResult) => void;
-  reject: (error: Error) => void;
+  /** The scheduler's counters: decode steps, live rows summed over them (mean batch), live and queued. */
+  stats(): Promise<SchedulerStats>;
 }
 
 /**
- * The batched ONNX sampler as a backend. Requests that arrive while a batch is decoding wait, and the
- * next batch takes as many of them as fit (same sampling settings), so several problems share one batch
- * (left-padded, each prompt prefilled once for all its chains).
+ * The batched ONNX sampler as a backend. Every request is one sequence group submitted to the model's
+ * long-lived scheduler (continuous batching): it joins the running batch at the next decode step, with
+ * its own sampling settings, stop strings and token limit, and its prompt is prefilled once for all its
+ * chains (and not at all when a live request has the same prompt).
  *
  * @example
  * const backend = await createOnnxBackend("models/cot-sc-gpt2-tiny");
@@ -41,9 +44,13 @@ interface Pending {
  *   temperature: 0.7, topK: 0, topP: 1, seed: 1, stop: ["\n\n"] });
  */
 export async function createOnnxBackend(directory: string, options: OnnxBackendOptions = {}): Promise<OnnxBackend> {
-  const { worker, maxBatchRows = 64, stopAtAnswerLine = true, logger, ...loadOptions } = options;
+  const { worker, maxBatchRows = 64, batching = "continuous", stopAtAnswerLine = true, logger, ...loadOptions } = options;
   const [decoderLoad, tokenizerLoad] = await Promise.allSettled([
-    startDecoder(directory, { ...loadOptions, ...(worker === undefined ? {} : { worker }) }),
+    startDecoder(directory, {
+      ...loadOptions,
+      ...(worker === undefined ? {} : { worker }),
+      scheduler: { maxRows: maxBatchRows, continuous: batching === "continuous" },
+    }),
     loadTokenizer(directory),
   ]);
   if (decoderLoad.status === "rejected" || tokenizerLoad.status === "rejected") {
@@ -54,35 +61,11 @@ export async function createOnnxBackend(directory: string, options: OnnxBackendO
   const handle = decoderLoad.value;
   const tokenizer = tokenizerLoad.value;
   logger?.debug({ graph: handle.info.graphPath, layout: handle.info.layout }, "onnx backend ready");
-  const queue: Pending[] = [];
-  let busy = false;
-  let scheduled = false;
-
-  const pump = (): void => {
-    if (busy || queue.length === 0) return;
-    const first = queue.shift()!;
-    const batch = [first];
-    let rows = first.request.count;
-    for (let i = 0; i < queue.length; ) {
-      const candidate = queue[i]!;
-      if (compatible(first.request, candidate.request) && rows + candidate.request.count <= maxBatchRows) {
-        batch.push(candidate);
-        rows += candidate.request.count;
-        queue.splice(i, 1);
-      } else {
-        i++;
-      }
-    }
-    busy = true;
-    void runBatch(handle, batch, stopAtAnswerLine, logger).finally(() => {
-      busy = false;
-      pump();
-    });
-  };
-
   return {
     name: "onnx",
     needsPrompt: true,
+    directory,
+    stats: () => handle.stats(),
     info: handle.info,
     tokenizer,
     sampleChains(request: SampleRequest): Promise<SampleResult> {
@@ -97,80 +80,31 @@ export async function createOnnxBackend(directory: string, options: OnnxBackendO
       if (limit !== undefined && promptIds.length >= limit) {
         return Promise.reject(new PromptTooLongError(promptIds.length, limit, `${promptIds.length} tokens`));
       }
-      return new Promise((resolve, reject) => {
-        const pending = { request, promptIds, resolve, reject };
-        queue.push(pending);
-        request.signal?.addEventListener(
-          "abort",
-          () => {
-            const at = queue.indexOf(pending);
-            if (at >= 0) queue.splice(at, 1);
-            reject(new AbortError());
+      const force = request.force;
+      return handle
+        .submit(
+          {
+            promptIds,
+            count: request.count,
+            seed: request.seed,
+            firstIndex: request.firstIndex ?? 0,
+            maxTokens: request.maxTokens,
+            sampling: { temperature: request.temperature, topK: request.topK, topP: request.topP },
+            stop: request.stop,
+            stopAtAnswerLine,
+            ...(force ? { forceTrigger: force.trigger } : {}),
           },
-          { once: true },
-        );
-        // wait one turn of the event loop, so that requests made together share the batch
-        if (!scheduled) {
-          scheduled = true;
-          setImmediate(() => {
-            scheduled = false;
-            pump();
-          });
-        }
-      });
+          { ...(request.signal ? { signal: request.signal } : {}), ...(force ? { force: (text: string, index: number) => force.complete(text, index) } : {}) },
+        )
+        .then((result) => {
+          logger?.debug({ chains: result.chains.length, steps: result.steps, rowSteps: result.rowSteps, ms: result.wallMs, prefilled: result.prefilled }, "decoded group");
+          return {
+            chains: result.chains,
+            usage: { promptTokens: result.prefilled ? promptIds.length : 0, generatedTokens: result.generatedTokens, wallMs: result.wallMs, queueMs: result.queueMs },
+            warnings: [],
+          };
+        });
     },
     close: () => handle.close(),
   };
-}
-
-function compatible(a: SampleRequest, b: SampleRequest): boolean {
-  return (
-    a.maxTokens === b.maxTokens &&
-    a.temperature === b.temperature &&
-    a.topK === b.topK &&
-    a.topP === b.topP &&
-    a.stop.join("\u0000") === b.stop.join("\u0000") &&
-    (a.force === undefined) === (b.force === undefined)
-  );
-}
-
-async function runBatch(handle: DecoderHandle, batch: Pending[], stopAtAnswerLine: boolean, logger: Logger | undefined): Promise<void> {
-  const first = batch[0]!.request;
-  const job: DecodeJob = {
-    groups: batch.map((p) => ({ promptIds: p.promptIds, count: p.request.count, seed: p.request.seed, firstIndex: p.request.firstIndex ?? 0 })),
-    maxTokens: first.maxTokens,
-    sampling: { temperature: first.temperature, topK: first.topK, topP: first.topP },
-    stop: first.stop,
-    stopAtAnswerLine,
-    ...(first.force ? { forceTrigger: first.force.trigger } : {}),
-  };
-  // the batch stops early only if every request in it was cancelled
-  const controller = new AbortController();
-  const signals = batch.map((p) => p.request.signal).filter((s): s is AbortSignal => s !== undefined);
-  if (signals.length === batch.length && signals.length > 0) {
-    const check = (): void => {
-      if (signals.every((s) => s.aborted)) controller.abort();
-    };
-    for (const s of signals) s.addEventListener("abort", check, { once: true });
-  }
-  let result: DecodeResult;
-  try {
-    result = await handle.decode(job, {
-      signal: controller.signal,
-      force: (text, group, index) => batch[group]?.request.force?.complete(text, index),
-    });
-  } catch (error) {
-    for (const p of batch) p.reject(error as Error);
-    return;
-  }
-  logger?.debug({ groups: batch.length, steps: result.steps, rowSteps: result.rowSteps, ms: result.wallMs }, "decoded batch");
-  batch.forEach((p, g) => {
-    const chains = result.groups[g]!;
-    const generated = chains.reduce((sum, c) => sum + c.tokens, 0);
-    p.resolve({
-      chains,
-      usage: { promptTokens: p.promptIds.length, generatedTokens: generated, wallMs: result.wallMs },
-      warnings: [],
-    });
-  });
 }

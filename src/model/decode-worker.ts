@@ -4,17 +4,19 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 
-import { decode, type DecodeJob } from "./decoder.js";
 import { describeModel, loadModel, type LoadModelOptions } from "./loaded-model.js";
+import { type GroupRequest, Scheduler, type SchedulerOptions } from "./scheduler.js";
 
 interface WorkerInit {
   directory: string;
   options: LoadModelOptions;
+  scheduler: SchedulerOptions;
 }
 
 type Incoming =
-  | { type: "decode"; id: number; job: DecodeJob; abortFlag: SharedArrayBuffer; withForce: boolean }
+  | { type: "submit"; id: number; group: GroupRequest; abortFlag: SharedArrayBuffer; withForce: boolean }
   | { type: "force-result"; requestId: number; text: string | undefined }
+  | { type: "stats"; id: number }
   | { type: "close" };
 
 const port = parentPort!;
@@ -23,6 +25,10 @@ const waiting = new Map<number, (text: string | undefined) => void>();
 let nextRequest = 0;
 
 const modelPromise = loadModel(init.directory, init.options);
+// one long-lived decode loop for the model: groups from every request share its batches
+const schedulerPromise = modelPromise.then((model) => new Scheduler(model, init.scheduler));
+// why: a failed load is reported once, as init-error; unhandled, this rejection would crash the worker first
+schedulerPromise.catch(() => undefined);
 modelPromise.then(
   (model) =>
     port.postMessage({
@@ -36,26 +42,36 @@ port.on("message", (message: Incoming) => {
   if (message.type === "force-result") {
     waiting.get(message.requestId)?.(message.text);
     waiting.delete(message.requestId);
+  } else if (message.type === "stats") {
+    void schedulerPromise.then(
+      (scheduler) => port.postMessage({ type: "stats", id: message.id, stats: scheduler.stats() }),
+      () => undefined,
+    );
   } else if (message.type === "close") {
-    void modelPromise.then((model) => model.close()).finally(() => port.close());
+    void schedulerPromise
+      .then(async (scheduler) => {
+        await scheduler.close();
+        await (await modelPromise).close();
+      })
+      .finally(() => port.close());
   } else {
     void run(message);
   }
 });
 
-async function run(message: Extract<Incoming, { type: "decode" }>): Promise<void> {
+async function run(message: Extract<Incoming, { type: "submit" }>): Promise<void> {
   const flag = new Int32Array(message.abortFlag);
   try {
-    const model = await modelPromise;
-    const result = await decode(model, message.job, {
+    const scheduler = await schedulerPromise;
+    const result = await scheduler.submit(message.group, {
       aborted: () => Atomics.load(flag, 0) !== 0,
       ...(message.withForce
         ? {
-            force: (text: string, group: number, index: number) =>
+            force: (text: string, index: number) =>
               new Promise<string | undefined>((resolve) => {
                 const requestId = nextRequest++;
                 waiting.set(requestId, resolve);
-                port.postMessage({ type: "force", id: message.id, requestId, text, group, index });
+                port.postMessage({ type: "force", id: message.id, requestId, text, index });
               }),
           }
         : {}),

@@ -12,6 +12,13 @@ export interface PrefillEntry {
 }
 
 /**
+ * Rows joining a live batch (continuous batching): a prompt's prefill entry for `rows` new rows, or
+ * `rows` new rows that sample from the prompt batch row `sameAs` already holds (prefilled once while
+ * it is live).
+ */
+export type Admission = { readonly entry: PrefillEntry } | { readonly sameAs: number; readonly rows: number };
+
+/**
  * The KV cache as the decode loop sees it, whatever the graph layout. Rows are batch rows; slot j holds
  * the token at cache index j (prompts are left-padded so every row's next token lands in the same slot).
  */
@@ -28,6 +35,14 @@ export interface KvCache {
   update(outputs: ort.InferenceSession.OnnxValueMapType, seq: number): void;
   /** Keep batch rows `keep[0..count)` (ascending), dropping the others. */
   compact(keep: Int32Array, count: number): void | Promise<void>;
+  /**
+   * Continuous batching, for caches that can (others leave it undefined, and new rows wait until the
+   * batch is empty): append the admitted rows after the live ones, with room for `slots` slots per row.
+   * Such a cache keeps each row's slots from 0 on and says where they end (`slotEnd`).
+   */
+  admit?(admissions: readonly Admission[], slots: number): void;
+  /** Where row `b`'s slots end, for caches whose rows have lengths of their own (else `length`). */
+  slotEnd?(b: number): number;
   /** Release device buffers, if any. */
   dispose(): void;
 }

@@ -136,10 +136,10 @@ export function describeModel(model: LoadedModel): DecoderInfo {
 function cacheFactory(signature: GraphSignature, prefillSignature: GraphSignature, helpers: KvHelpers | undefined): CacheFactory {
   const empty = (): PresentKvCache => PresentKvCache.empty(prefillSignature);
   if (helpers) {
-    return { empty, fromPrefills: (entries, width) => DeviceKvCache.fromPrefills(signature, helpers, entries, width), sharedPrefix: false };
+    return { empty, fromPrefills: (entries, width) => DeviceKvCache.fromPrefills(signature, helpers, entries, width), sharedPrefix: false, admits: false };
   }
   if (signature.layout === "split-cache") {
-    return { empty, fromPrefills: (entries, _width, maxNew) => SplitKvCache.fromPrefills(signature, entries, maxNew), sharedPrefix: true };
+    return { empty, fromPrefills: (entries, _width, maxNew) => SplitKvCache.fromPrefills(signature, entries, maxNew), sharedPrefix: true, admits: true };
   }
-  return { empty, fromPrefills: (entries, width) => PresentKvCache.fromPrefills(signature, entries, width), sharedPrefix: false };
+  return { empty, fromPrefills: (entries, width) => PresentKvCache.fromPrefills(signature, entries, width), sharedPrefix: false, admits: false };
 }

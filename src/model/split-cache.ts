@@ -1,7 +1,7 @@
 import * as ort from "onnxruntime-node";
 
 import { CotScError } from "../errors.js";
-import type { KvCache, PrefillEntry } from "./kv-cache.js";
+import type { Admission, KvCache, PrefillEntry } from "./kv-cache.js";
 import type { GraphSignature } from "./session.js";
 
 /**
@@ -20,32 +20,41 @@ const GROWTH = 32;
  *   capacity, headDim]). The graph returns only the new token's entries ([batch, heads, headDim]), which
  *   `update` writes into the next slot.
  *
- * Every row has generated the same number of tokens (rows step in lockstep from the same start), so
- * slot j is every row's j-th generated token: no padding inside the cache. The buffers are allocated
- * once, for the most tokens a row may generate; the graph sees a view of `capacity` slots per row, and
- * growing re-strides that view inside the same buffers (fresh allocations page-faulted far more than
- * they copied). Batch is the outermost dimension, so dropping rows is one in-place move per kept row.
+ * Every row writes its generated tokens from slot 0 on, one slot a step (`rowSlots`): a row admitted
+ * into a live batch (continuous batching, see `admit`) starts at slot 0 while older rows are further on,
+ * and the graph sees `capacity` slots per row, each row's own masked past its end. Slot order does not
+ * matter to attention (positions entered the keys before they were cached), so no row ever waits for,
+ * or pays for, another's start. The buffers are allocated for
+ * the most slots a row may need; the graph sees a view of `capacity` slots per row, and growing
+ * re-strides that view inside the same buffers (fresh allocations page-faulted far more than they
+ * copied). Batch is the outermost dimension, so dropping rows is one in-place move per kept row, and
+ * admitting rows writes after the live ones.
  *
  * Float32 only (cot-sc exports the graph), which keeps every typed-array access here monomorphic.
  */
 export class SplitKvCache implements KvCache {
   batch: number;
+  /** The most slots any row has written. */
   length = 0;
   private capacity = GROWTH;
+  /** Per batch row, the generated slots it has written. */
+  private rowSlots: Int32Array;
   private keys: Float32Array[] = [];
   private values: Float32Array[] = [];
   /** Per layer, the prefix keys and values, [heads, prefixLength, headDim] at the front of each buffer. */
-  private readonly prefixKeys: Float32Array[] = [];
-  private readonly prefixValues: Float32Array[] = [];
-  private readonly prefixMask: BigInt64Array;
-  private readonly prefixMask32: Int32Array;
+  private prefixKeys: Float32Array[] = [];
+  private prefixValues: Float32Array[] = [];
+  private prefixMask: BigInt64Array;
+  private prefixMask32: Int32Array;
   /** Batch row → prefix slots [start, end) of its prompt; moved with the rows on compaction. */
-  private readonly rowPrefixStart: Int32Array;
-  private readonly rowPrefixEnd: Int32Array;
+  private rowPrefixStart: Int32Array;
+  private rowPrefixEnd: Int32Array;
   private prefixLength: number;
   private readonly heads: number;
   private readonly headDim: number;
-  private readonly maxCapacity: number;
+  /** The buffers hold `rows` rows of `maxCapacity` slots (the view uses `batch` rows of `capacity`). */
+  private rows: number;
+  private maxCapacity: number;
   private stepFeeds: Record<string, ort.Tensor> | undefined;
 
   private constructor(private readonly signature: GraphSignature, entries: readonly PrefillEntry[], maxNew: number) {
@@ -77,6 +86,7 @@ export class SplitKvCache implements KvCache {
 
     this.rowPrefixStart = new Int32Array(this.batch);
     this.rowPrefixEnd = new Int32Array(this.batch);
+    this.rowSlots = new Int32Array(this.batch);
     let row = 0;
     let start = 0;
     for (const entry of entries) {
@@ -92,6 +102,7 @@ export class SplitKvCache implements KvCache {
 
     // untouched pages of these buffers cost nothing until the rows get that far
     this.maxCapacity = Math.ceil((maxNew + 1) / GROWTH) * GROWTH;
+    this.rows = this.batch;
     for (let i = 0; i < signature.layers; i++) {
       this.keys.push(new Float32Array(this.batch * heads * this.maxCapacity * headDim));
       this.values.push(new Float32Array(this.batch * heads * this.maxCapacity * headDim));
@@ -134,8 +145,7 @@ export class SplitKvCache implements KvCache {
   update(outputs: ort.InferenceSession.OnnxValueMapType, seq: number): void {
     if (seq !== 1) throw new CotScError("SPLIT_CACHE", `the split-cache graph decodes one token per row per step, not ${seq}`);
     if (this.length + 1 > this.capacity) this.grow();
-    const { batch, heads, headDim, capacity } = this;
-    const slot = this.length;
+    const { batch, heads, headDim, capacity, rowSlots } = this;
     for (let layer = 0; layer < this.signature.layers; layer++) {
       const [keyName, valueName] = this.signature.kvOutputs[layer]!;
       const newKey = outputs[keyName]!.data as Float32Array; // [batch, heads, headDim]
@@ -144,14 +154,21 @@ export class SplitKvCache implements KvCache {
       const values = this.values[layer]!;
       for (let line = 0; line < batch * heads; line++) {
         const from = line * headDim;
-        const to = (line * capacity + slot) * headDim;
+        // line = row * heads + head; each row writes its own next slot
+        const to = (line * capacity + rowSlots[(line / heads) | 0]!) * headDim;
         for (let d = 0; d < headDim; d++) {
           keys[to + d] = newKey[from + d]!;
           values[to + d] = newValue[from + d]!;
         }
       }
     }
+    for (let b = 0; b < batch; b++) rowSlots[b] = rowSlots[b]! + 1;
     this.length += 1;
+  }
+
+  /** Where row `b`'s written slots end: the mask covers [0, slotEnd(b)) for it. */
+  slotEnd(b: number): number {
+    return this.rowSlots[b]!;
   }
 
   compact(keep: Int32Array, count: number): void {
@@ -164,12 +181,91 @@ export class SplitKvCache implements KvCache {
         }
       }
     }
+    let length = 0;
     for (let i = 0; i < count; i++) {
       this.rowPrefixStart[i] = this.rowPrefixStart[keep[i]!]!;
       this.rowPrefixEnd[i] = this.rowPrefixEnd[keep[i]!]!;
+      this.rowSlots[i] = this.rowSlots[keep[i]!]!;
+      length = Math.max(length, this.rowSlots[i]!);
     }
     this.batch = count;
+    // why: after the longest rows leave, a narrower view is all the others need
+    this.length = length;
+    this.narrow();
     this.dropUnusedPrompts();
+    this.writePrefixMask();
+    this.stepFeeds = undefined;
+  }
+
+  admit(admissions: readonly Admission[], slots: number): void {
+    const { heads, headDim } = this;
+    const added = admissions.reduce((sum, a) => sum + ("entry" in a ? a.entry.rows : a.rows), 0);
+    const batch = this.batch + added;
+    const maxCapacity = Math.max(this.maxCapacity, Math.ceil((slots + 1) / GROWTH) * GROWTH);
+    if (batch > this.rows || maxCapacity > this.maxCapacity) {
+      // why: room for half as many rows again, so a stream of admissions reallocates rarely
+      const rows = Math.max(batch, this.rows + (this.rows >> 1));
+      const used = this.batch * heads * this.capacity * headDim;
+      for (let layer = 0; layer < this.signature.layers; layer++) {
+        for (const buffers of [this.keys, this.values]) {
+          const bigger = new Float32Array(rows * heads * maxCapacity * headDim);
+          bigger.set(buffers[layer]!.subarray(0, used));
+          buffers[layer] = bigger;
+        }
+      }
+      const grow = (values: Int32Array): Int32Array => {
+        const grown = new Int32Array(rows);
+        grown.set(values.subarray(0, this.batch));
+        return grown;
+      };
+      this.rowPrefixStart = grow(this.rowPrefixStart);
+      this.rowPrefixEnd = grow(this.rowPrefixEnd);
+      this.rowSlots = grow(this.rowSlots);
+      this.rows = rows;
+      this.maxCapacity = maxCapacity;
+    }
+    // the new prompts go after the live ones in the prefix, per head
+    const fresh = admissions.flatMap((a) => ("entry" in a ? [a.entry] : []));
+    const addedPrefix = fresh.reduce((sum, e) => sum + e.promptLength, 0);
+    const old = this.prefixLength;
+    const prefix = old + addedPrefix;
+    if (addedPrefix > 0) {
+      for (let layer = 0; layer < this.signature.layers; layer++) {
+        for (const [buffers, part] of [[this.prefixKeys, 0], [this.prefixValues, 1]] as const) {
+          const grown = new Float32Array(heads * prefix * headDim);
+          for (let h = 0; h < heads; h++) {
+            grown.set(buffers[layer]!.subarray(h * old * headDim, (h + 1) * old * headDim), h * prefix * headDim);
+            let start = old;
+            for (const entry of fresh) {
+              const length = entry.promptLength;
+              const source = entry.layers[layer]![part].data as Float32Array;
+              grown.set(source.subarray(h * length * headDim, (h + 1) * length * headDim), (h * prefix + start) * headDim);
+              start += length;
+            }
+          }
+          buffers[layer] = grown;
+        }
+      }
+    }
+    let row = this.batch;
+    let start = old;
+    for (const admission of admissions) {
+      const from = "entry" in admission ? start : this.rowPrefixStart[admission.sameAs]!;
+      const to = "entry" in admission ? start + admission.entry.promptLength : this.rowPrefixEnd[admission.sameAs]!;
+      const count = "entry" in admission ? admission.entry.rows : admission.rows;
+      for (let i = 0; i < count; i++, row++) {
+        this.rowPrefixStart[row] = from;
+        this.rowPrefixEnd[row] = to;
+        this.rowSlots[row] = 0;
+      }
+      if ("entry" in admission) start += admission.entry.promptLength;
+    }
+    this.batch = batch;
+    this.prefixLength = prefix;
+    if (this.prefixMask.length < batch * prefix) {
+      this.prefixMask = new BigInt64Array(batch * prefix);
+      this.prefixMask32 = new Int32Array(this.prefixMask.buffer);
+    }
     this.writePrefixMask();
     this.stepFeeds = undefined;
   }
@@ -180,17 +276,12 @@ export class SplitKvCache implements KvCache {
    * their order and move down in place (each segment's destination is at or before its source).
    */
   private dropUnusedPrompts(): void {
-    // rows are in prompt order, so the live prompts' segments are the distinct starts, ascending
-    const starts: number[] = [];
-    const ends: number[] = [];
-    for (let b = 0; b < this.batch; b++) {
-      if (starts.length === 0 || starts[starts.length - 1] !== this.rowPrefixStart[b]) {
-        starts.push(this.rowPrefixStart[b]!);
-        ends.push(this.rowPrefixEnd[b]!);
-      }
-    }
+    // the live prompts' segments: distinct starts, ascending (rows admitted later may share an earlier one)
+    const segments = new Map<number, number>();
+    for (let b = 0; b < this.batch; b++) segments.set(this.rowPrefixStart[b]!, this.rowPrefixEnd[b]!);
+    const starts = [...segments.keys()].sort((a, b) => a - b);
     let kept = 0;
-    for (let i = 0; i < starts.length; i++) kept += ends[i]! - starts[i]!;
+    for (const segmentStart of starts) kept += segments.get(segmentStart)! - segmentStart;
     if (kept === this.prefixLength) return;
     const { heads, headDim } = this;
     const old = this.prefixLength;
@@ -198,23 +289,25 @@ export class SplitKvCache implements KvCache {
       for (const buffer of [this.prefixKeys[layer]!, this.prefixValues[layer]!]) {
         for (let h = 0; h < heads; h++) {
           let to = h * kept;
-          for (let i = 0; i < starts.length; i++) {
-            buffer.copyWithin(to * headDim, (h * old + starts[i]!) * headDim, (h * old + ends[i]!) * headDim);
-            to += ends[i]! - starts[i]!;
+          for (const from of starts) {
+            const end = segments.get(from)!;
+            buffer.copyWithin(to * headDim, (h * old + from) * headDim, (h * old + end) * headDim);
+            to += end - from;
           }
         }
       }
     }
     // the rows' segments, renumbered
-    let b = 0;
+    const moved = new Map<number, number>();
     let to = 0;
-    for (let i = 0; i < starts.length; i++) {
-      const length = ends[i]! - starts[i]!;
-      for (; b < this.batch && this.rowPrefixStart[b] === starts[i]; b++) {
-        this.rowPrefixStart[b] = to;
-        this.rowPrefixEnd[b] = to + length;
-      }
-      to += length;
+    for (const from of starts) {
+      moved.set(from, to);
+      to += segments.get(from)! - from;
+    }
+    for (let b = 0; b < this.batch; b++) {
+      const length = this.rowPrefixEnd[b]! - this.rowPrefixStart[b]!;
+      this.rowPrefixStart[b] = moved.get(this.rowPrefixStart[b]!)!;
+      this.rowPrefixEnd[b] = this.rowPrefixStart[b]! + length;
     }
     this.prefixLength = kept;
   }
@@ -231,6 +324,25 @@ export class SplitKvCache implements KvCache {
     for (let b = 0; b < this.batch; b++) {
       for (let s = this.rowPrefixStart[b]!; s < this.rowPrefixEnd[b]!; s++) mask[2 * (b * prefix + s)] = 1;
     }
+  }
+
+  /**
+   * The view cut back to the slots the rows use (in GROWTH steps): every row attends over `capacity`
+   * slots, so a wide view left by a finished long row would cost every later step. Re-strided in place,
+   * first block first (each moves down).
+   */
+  private narrow(): void {
+    const fit = Math.max(GROWTH, Math.ceil((this.length + 1) / GROWTH) * GROWTH);
+    if (fit >= this.capacity) return;
+    const { heads, headDim, batch, length, capacity } = this;
+    for (let layer = 0; layer < this.signature.layers; layer++) {
+      for (const buffer of [this.keys[layer]!, this.values[layer]!]) {
+        for (let block = 1; block < batch * heads; block++) {
+          buffer.copyWithin(block * fit * headDim, block * capacity * headDim, (block * capacity + length) * headDim);
+        }
+      }
+    }
+    this.capacity = fit;
   }
 
   /**

@@ -3,42 +3,57 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 
 import { AbortError, CotScError, ModelLoadError } from "../errors.js";
-import { decode, type DecodeJob, type DecodeResult } from "./decoder.js";
 import { type DecoderInfo, describeModel, loadModel, type LoadModelOptions } from "./loaded-model.js";
+import { type GroupRequest, type GroupResult, Scheduler, type SchedulerOptions, type SchedulerStats } from "./scheduler.js";
 
 export type { DecoderInfo };
 
 export interface DecodeCallOptions {
   signal?: AbortSignal;
-  force?: (text: string, group: number, index: number) => Promise<string | undefined> | string | undefined;
+  force?: (text: string, index: number) => Promise<string | undefined> | string | undefined;
 }
 
-/** A loaded decoder, in a worker thread or in-process; both run the same decode loop. */
+/**
+ * A loaded decoder, in a worker thread or in-process; both run one long-lived {@link Scheduler}, to
+ * which every caller submits its sequence groups.
+ */
 export interface DecoderHandle {
   readonly info: DecoderInfo;
-  decode(job: DecodeJob, options?: DecodeCallOptions): Promise<DecodeResult>;
+  submit(group: GroupRequest, options?: DecodeCallOptions): Promise<GroupResult>;
+  /** The scheduler's counters (steps, mean batch), for benchmarks and metrics. */
+  stats(): Promise<SchedulerStats>;
   close(): Promise<void>;
+}
+
+export interface StartDecoderOptions extends LoadModelOptions {
+  /** Run the decode loop in a worker thread (default true). */
+  worker?: boolean;
+  /** The scheduler's row budget and mode (default: 64 rows, continuous). */
+  scheduler?: Partial<SchedulerOptions>;
 }
 
 /**
  * Starts a decoder. With `worker: true` (the default) the session lives in a worker thread: a 100 ms
  * step no longer blocks the caller, so progress output, AbortSignal and servers keep working.
  */
-export async function startDecoder(
-  directory: string,
-  options: LoadModelOptions & { worker?: boolean } = {},
-): Promise<DecoderHandle> {
-  const { worker = true, ...loadOptions } = options;
-  return worker ? startWorker(directory, loadOptions) : startInProcess(directory, loadOptions);
+export async function startDecoder(directory: string, options: StartDecoderOptions = {}): Promise<DecoderHandle> {
+  const { worker = true, scheduler, ...loadOptions } = options;
+  const schedulerOptions: SchedulerOptions = { maxRows: 64, continuous: true, ...scheduler };
+  return worker ? startWorker(directory, loadOptions, schedulerOptions) : startInProcess(directory, loadOptions, schedulerOptions);
 }
 
-async function startInProcess(directory: string, options: LoadModelOptions): Promise<DecoderHandle> {
+async function startInProcess(directory: string, options: LoadModelOptions, schedulerOptions: SchedulerOptions): Promise<DecoderHandle> {
   const model = await loadModel(directory, options);
+  const scheduler = new Scheduler(model, schedulerOptions);
   return {
     info: describeModel(model),
-    decode: (job, call = {}) =>
-      decode(model, job, { aborted: () => call.signal?.aborted ?? false, ...(call.force ? { force: call.force } : {}) }),
-    close: () => model.close(),
+    submit: (group, call = {}) =>
+      scheduler.submit(group, { aborted: () => call.signal?.aborted ?? false, ...(call.force ? { force: call.force } : {}) }),
+    stats: async () => scheduler.stats(),
+    close: async () => {
+      await scheduler.close();
+      await model.close();
+    },
   };
 }
 
@@ -55,13 +70,14 @@ function workerUrl(): URL {
 type Outgoing =
   | { type: "ready"; info: DecoderInfo }
   | { type: "init-error"; error: { name: string; message: string; code?: string } }
-  | { type: "result"; id: number; result: DecodeResult }
+  | { type: "result"; id: number; result: GroupResult }
   | { type: "error"; id: number; error: { name: string; message: string; code?: string } }
-  | { type: "force"; id: number; requestId: number; text: string; group: number; index: number };
+  | { type: "force"; id: number; requestId: number; text: string; index: number }
+  | { type: "stats"; id: number; stats: SchedulerStats };
 
-async function startWorker(directory: string, options: LoadModelOptions): Promise<DecoderHandle> {
-  const worker = new Worker(workerUrl(), { workerData: { directory, options } });
-  const jobs = new Map<number, { resolve: (r: DecodeResult) => void; reject: (e: Error) => void; call: DecodeCallOptions }>();
+async function startWorker(directory: string, options: LoadModelOptions, scheduler: SchedulerOptions): Promise<DecoderHandle> {
+  const worker = new Worker(workerUrl(), { workerData: { directory, options, scheduler } });
+  const jobs = new Map<number, { resolve: (r: GroupResult) => void; reject: (e: Error) => void; call: DecodeCallOptions }>();
   let nextId = 0;
   let failure: Error | undefined;
 
@@ -83,15 +99,19 @@ async function startWorker(directory: string, options: LoadModelOptions): Promis
     throw error;
   }
 
+  const statsWaiting = new Map<number, (stats: SchedulerStats) => void>();
   worker.on("message", (message: Outgoing) => {
-    if (message.type === "result" || message.type === "error") {
+    if (message.type === "stats") {
+      statsWaiting.get(message.id)?.(message.stats);
+      statsWaiting.delete(message.id);
+    } else if (message.type === "result" || message.type === "error") {
       const job = jobs.get(message.id);
       jobs.delete(message.id);
       if (message.type === "result") job?.resolve(message.result);
       else job?.reject(reviveError(message.error, directory));
     } else if (message.type === "force") {
       const job = jobs.get(message.id);
-      void Promise.resolve(job?.call.force?.(message.text, message.group, message.index)).then(
+      void Promise.resolve(job?.call.force?.(message.text, message.index)).then(
         (text) => worker.postMessage({ type: "force-result", requestId: message.requestId, text }),
         () => worker.postMessage({ type: "force-result", requestId: message.requestId, text: undefined }),
       );
@@ -106,7 +126,7 @@ async function startWorker(directory: string, options: LoadModelOptions): Promis
 
   return {
     info,
-    decode(job, call = {}) {
+    submit(group, call = {}) {
       if (failure) return Promise.reject(failure);
       if (call.signal?.aborted) return Promise.reject(new AbortError());
       const id = nextId++;
@@ -115,13 +135,23 @@ async function startWorker(directory: string, options: LoadModelOptions): Promis
         Atomics.store(new Int32Array(abortFlag), 0, 1);
       };
       call.signal?.addEventListener("abort", onAbort, { once: true });
-      return new Promise<DecodeResult>((resolve, reject) => {
+      return new Promise<GroupResult>((resolve, reject) => {
         jobs.set(id, { resolve, reject, call });
         worker.ref(); // keep the process alive while a job runs
-        worker.postMessage({ type: "decode", id, job, abortFlag, withForce: call.force !== undefined });
+        worker.postMessage({ type: "submit", id, group, abortFlag, withForce: call.force !== undefined });
       }).finally(() => {
         call.signal?.removeEventListener("abort", onAbort);
-        if (jobs.size === 0) worker.unref();
+        if (jobs.size === 0 && statsWaiting.size === 0) worker.unref();
+      });
+    },
+    stats() {
+      const id = nextId++;
+      worker.ref(); // an answer is owed: keep the process alive for it
+      return new Promise<SchedulerStats>((resolve) => {
+        statsWaiting.set(id, resolve);
+        worker.postMessage({ type: "stats", id });
+      }).finally(() => {
+        if (jobs.size === 0 && statsWaiting.size === 0) worker.unref();
       });
     },
     async close() {

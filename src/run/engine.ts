@@ -67,8 +67,17 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   let modelDefaults: Partial<typeof COT_DEFAULTS> = {};
   let defaultPromptSet = "gsm8k-8shot";
   let graphSha256: string | undefined;
-  const model = parsed.model ?? SHIPPED_MODEL;
-  if (parsed.backend === "replay") {
+  let model = parsed.model ?? SHIPPED_MODEL;
+  // why: a backend the caller handed in is the caller's to close
+  let owned = true;
+  if (typeof parsed.backend === "object") {
+    backend = parsed.backend;
+    owned = false;
+    if (isOnnxBackend(backend)) {
+      onnx = backend;
+      model = backend.directory;
+    }
+  } else if (parsed.backend === "replay") {
     if (!parsed.recorded) throw new OptionsError("invalid engine options", ['recorded: the replay backend needs a recorded-chains file']);
     backend = await createReplayBackend(parsed.recorded, parsed.sources ? { sources: parsed.sources } : {});
   } else {
@@ -78,9 +87,12 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       worker: parsed.worker,
       logger,
       ...(parsed.maxBatchRows ? { maxBatchRows: parsed.maxBatchRows } : {}),
+      batching: parsed.batching,
       ...(parsed.threads ? { session: { intraOpThreads: parsed.threads } } : {}),
     });
     backend = onnx;
+  }
+  if (onnx) {
     const generation = onnx.info.config.generation;
     modelDefaults = {
       ...(generation.temperature !== undefined && generation.doSample !== false ? { temperature: generation.temperature } : {}),
@@ -141,7 +153,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     return {
       backend: backend.name,
       ...(onnx ? { model: resolvePath(model), ...(graphSha256 ? { graphSha256 } : {}) } : {}),
-      ...(parsed.backend === "replay" && parsed.recorded ? { recorded: resolvePath(parsed.recorded) } : {}),
+      ...(backend.name === "replay" && parsed.recorded ? { recorded: resolvePath(parsed.recorded) } : {}),
       promptSet: backend.needsPrompt ? (solve.prompt.set ?? defaultPromptSet) : null,
       shots: solve.prompt.shots ?? null,
       samples: solve.samples,
@@ -236,8 +248,14 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
         await fill();
       }
     },
-    close: () => backend.close(),
+    close: async () => {
+      if (owned) await backend.close();
+    },
   };
+}
+
+function isOnnxBackend(backend: Backend): backend is OnnxBackend {
+  return backend.name === "onnx" && "info" in backend && "directory" in backend;
 }
 
 /** The model's own prompt set, from `cot-sc.json` in its directory (the shipped model has one). */

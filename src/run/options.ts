@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import { z } from "zod";
 
+import type { Backend } from "../backends/backend.js";
 import { OptionsError, type ProblemError } from "../errors.js";
 
 const positiveInt = z.number().int().positive();
@@ -61,7 +62,17 @@ export const runOptionsSchema = solveOptionsSchema.extend({
 export const engineOptionsSchema = z.strictObject({
   /** A model directory (Hugging Face / Optimum layout). Default: the shipped model. */
   model: z.string().optional(),
-  backend: z.enum(["onnx", "replay"]).default("onnx"),
+  /**
+   * The backend: `onnx` (a model directory, `model`) or `replay` (`recorded`), built by the engine; or
+   * a backend object the caller built (`createOnnxBackend(...)`, `createReplayBackend(...)`), which the
+   * engine uses and does not close.
+   */
+  backend: z
+    .union([
+      z.enum(["onnx", "replay"]),
+      z.custom<Backend>((value) => typeof value === "object" && value !== null && "sampleChains" in value && "close" in value, "a Backend object"),
+    ])
+    .default("onnx"),
   /** Replay backend: the recorded-chains JSONL file. */
   recorded: z.string().optional(),
   /** Replay backend: only chains from these sources (e.g. "gpt4_COT"). */
@@ -75,6 +86,11 @@ export const engineOptionsSchema = z.strictObject({
   threads: positiveInt.optional(),
   /** Most rows in one decode batch (default 64). */
   maxBatchRows: positiveInt.optional(),
+  /**
+   * `continuous` (default): requests join the running decode batch between steps. `job`: each batch
+   * runs to completion before the next starts (the former scheduler, kept for comparison).
+   */
+  batching: z.enum(["continuous", "job"]).default("continuous"),
   logger: z.custom<Logger>((value) => typeof value === "object" && value !== null && "debug" in value).optional(),
 });
 

@@ -30,13 +30,14 @@ export class SamplerChain {
   readonly selector: Selector;
   private readonly candidates: Candidates;
 
-  constructor(settings: SamplingSettings, vocabSize: number) {
+  /** `candidates`: a working buffer to share with other chains (one thread uses one at a time). */
+  constructor(settings: SamplingSettings, vocabSize: number, candidates?: Candidates) {
     const greedy = settings.temperature <= 0;
     this.samplers = greedy
       ? []
       : [temperatureSampler(settings.temperature), topKSampler(settings.topK), topPSampler(settings.topP)];
     this.selector = greedy ? greedySelector() : distSelector();
-    this.candidates = new Candidates(vocabSize);
+    this.candidates = candidates ?? new Candidates(vocabSize);
   }
 
   /** Picks the next token from the row of logits at `offset` (vocabulary-sized). */
@@ -52,8 +53,8 @@ export class SamplerChain {
   }
 }
 
-export function createSamplerChain(settings: SamplingSettings, vocabSize: number): SamplerChain {
-  return new SamplerChain(settings, vocabSize);
+export function createSamplerChain(settings: SamplingSettings, vocabSize: number, candidates?: Candidates): SamplerChain {
+  return new SamplerChain(settings, vocabSize, candidates);
 }
 
 /** log p(token) under the unmodified model distribution: `logit[token] - logsumexp(logits)`, for the row at `offset`. */

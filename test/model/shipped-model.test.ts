@@ -248,8 +248,11 @@ describe("the worker thread", () => {
       let ticks = 0;
       const timer = setInterval(() => ticks++, 5);
       const started = performance.now();
-      const result = await decoder.decode({
-        groups: [{ promptIds, count: 16, seed: 1, firstIndex: 0 }],
+      const result = await decoder.submit({
+        promptIds,
+        count: 16,
+        seed: 1,
+        firstIndex: 0,
         maxTokens: 200,
         sampling: { temperature: 1, topK: 0, topP: 1 },
         stop: [],
@@ -263,8 +266,8 @@ describe("the worker thread", () => {
       expect(ticks).toBeGreaterThan(elapsed / 5 / 4);
 
       const controller = new AbortController();
-      const pending = decoder.decode(
-        { groups: [{ promptIds, count: 4, seed: 1, firstIndex: 0 }], maxTokens: 5000, sampling: { temperature: 1, topK: 0, topP: 1 }, stop: [], stopAtAnswerLine: false, ignoreEos: true },
+      const pending = decoder.submit(
+        { promptIds, count: 4, seed: 1, firstIndex: 0, maxTokens: 5000, sampling: { temperature: 1, topK: 0, topP: 1 }, stop: [], stopAtAnswerLine: false, ignoreEos: true },
         { signal: controller.signal },
       );
       setTimeout(() => controller.abort(), 100);

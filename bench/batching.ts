@@ -1,0 +1,136 @@
+/**
+ * Continuous batching against run-to-completion batches, side by side in one process on the shipped
+ * model (ratios within one run are the point; the machine is shared and noisy).
+ *
+ *   npm run bench:batching [-- --quick]      (also run by `npm run bench:throughput`)
+ *
+ * (a) A problem set: `engine.run(hard problems, { samples: 20, concurrency: 4 })`, end-to-end tokens/s
+ *     and mean live rows per decode step (of the 64-row budget).
+ * (b) A stream of single `sample` requests (8 chains each) arriving at random times (exponential gaps,
+ *     seeded): tokens/s, latency p50 / p99, and how long requests waited before decoding began (in
+ *     run-to-completion mode a request that arrives mid-batch waits for the whole batch).
+ * Each case runs both modes, alternating, on two backends loaded once. Writes
+ * bench/results/batching{-quick}.{json,md}.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+
+import { createOnnxBackend, type OnnxBackend } from "../src/backends/onnx.js";
+import { SHIPPED_MODEL } from "../src/model/model-dir.js";
+import type { Problem } from "../src/problems/problem.js";
+import { createEngine } from "../src/run/engine.js";
+
+const quick = process.argv.includes("--quick");
+const PROBLEMS = quick ? 8 : 40;
+const REQUESTS = quick ? 8 : 24;
+const MEAN_GAP_MS = 250;
+const ROWS = 64;
+const modes = ["job", "continuous"] as const;
+type Mode = (typeof modes)[number];
+
+const problems: Problem[] = readFileSync(new URL("../fixtures/hard.jsonl", import.meta.url), "utf8")
+  .split("\n")
+  .filter((line) => line.trim() !== "")
+  .slice(0, PROBLEMS)
+  .map((line, i) => {
+    const record = JSON.parse(line) as { id?: string; question: string; answer?: string };
+    return { id: record.id ?? String(i), question: record.question, gold: null };
+  });
+
+const backends = {} as Record<Mode, OnnxBackend>;
+for (const mode of modes) backends[mode] = await createOnnxBackend(SHIPPED_MODEL, { batching: mode, maxBatchRows: ROWS });
+
+async function problemSet(mode: Mode): Promise<{ tokensPerSecond: number; meanLiveRows: number; wallSeconds: number }> {
+  const backend = backends[mode];
+  const engine = await createEngine({ backend });
+  const before = await backend.stats();
+  const started = performance.now();
+  let tokens = 0;
+  for await (const result of engine.run(problems, { samples: 20, concurrency: 4 })) tokens += result.usage.generatedTokens;
+  const wall = (performance.now() - started) / 1000;
+  const after = await backend.stats();
+  await engine.close();
+  return { tokensPerSecond: tokens / wall, meanLiveRows: (after.rowSteps - before.rowSteps) / (after.steps - before.steps), wallSeconds: wall };
+}
+
+// seeded exponential gaps (a small LCG: the same arrival times in both modes)
+function arrivals(count: number, seed: number): number[] {
+  let state = seed >>> 0;
+  const uniform = (): number => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) + 0.5) / 2 ** 32;
+  const times: number[] = [];
+  let t = 0;
+  for (let i = 0; i < count; i++) {
+    times.push(t);
+    t += -Math.log(uniform()) * MEAN_GAP_MS;
+  }
+  return times;
+}
+
+async function stream(mode: Mode): Promise<{ tokensPerSecond: number; p50: number; p99: number; maxQueueMs: number; meanQueueMs: number; waited: number }> {
+  const engine = await createEngine({ backend: backends[mode] });
+  const times = arrivals(REQUESTS, 7);
+  const started = performance.now();
+  const results = await Promise.all(
+    times.map(async (at, i) => {
+      await new Promise((resolve) => setTimeout(resolve, at));
+      const sent = performance.now();
+      const result = await engine.sample(problems[i % problems.length]!.question, { samples: 8, seed: i });
+      return { latency: performance.now() - sent, tokens: result.usage.generatedTokens, queueMs: result.usage.queueMs ?? 0 };
+    }),
+  );
+  const wall = (performance.now() - started) / 1000;
+  await engine.close();
+  const latencies = results.map((r) => r.latency).sort((a, b) => a - b);
+  const at = (q: number): number => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
+  const queues = results.map((r) => r.queueMs);
+  return {
+    tokensPerSecond: results.reduce((sum, r) => sum + r.tokens, 0) / wall,
+    p50: at(0.5),
+    p99: at(0.99),
+    maxQueueMs: Math.max(...queues),
+    meanQueueMs: queues.reduce((a, b) => a + b, 0) / queues.length,
+    // a request "waited for another" when it sat in the queue longer than a few decode steps
+    waited: queues.filter((q) => q > 100).length,
+  };
+}
+
+// warm-up: first runs allocate and tune
+for (const mode of modes) await backends[mode].sampleChains({ prompt: "Q: 1+1?\nA: ", count: 4, maxTokens: 16, temperature: 1, topK: 0, topP: 1, seed: 1, stop: [] });
+
+const setRows: Record<Mode, Awaited<ReturnType<typeof problemSet>>> = {} as never;
+const streamRows: Record<Mode, Awaited<ReturnType<typeof stream>>> = {} as never;
+for (const mode of modes) {
+  setRows[mode] = await problemSet(mode);
+  process.stderr.write(`(a) ${mode}: ${setRows[mode].tokensPerSecond.toFixed(0)} tokens/s, mean live rows ${setRows[mode].meanLiveRows.toFixed(1)}\n`);
+}
+for (const mode of modes) {
+  streamRows[mode] = await stream(mode);
+  process.stderr.write(`(b) ${mode}: p50 ${streamRows[mode].p50.toFixed(0)} ms, p99 ${streamRows[mode].p99.toFixed(0)} ms, max queue ${streamRows[mode].maxQueueMs.toFixed(0)} ms\n`);
+}
+for (const mode of modes) await backends[mode].close();
+
+const a = setRows;
+const b = streamRows;
+const table = [
+  `(a) \`engine.run\` on the first ${PROBLEMS} problems of fixtures/hard.jsonl, 20 chains each, concurrency 4, row budget ${ROWS}`,
+  "",
+  "| batching | tokens/s | vs run to completion | mean live rows per step | of the budget | wall s |",
+  "|---|---|---|---|---|---|",
+  ...modes.map(
+    (m) =>
+      `| ${m === "job" ? "run to completion" : "continuous"} | ${a[m].tokensPerSecond.toFixed(0)} | ${(a[m].tokensPerSecond / a.job.tokensPerSecond).toFixed(2)}× | ${a[m].meanLiveRows.toFixed(1)} | ${((100 * a[m].meanLiveRows) / ROWS).toFixed(0)}% | ${a[m].wallSeconds.toFixed(1)} |`,
+  ),
+  "",
+  `(b) ${REQUESTS} single \`sample\` requests (8 chains each) at random times, mean gap ${MEAN_GAP_MS} ms`,
+  "",
+  "| batching | tokens/s | latency p50 ms | latency p99 ms | mean wait before decoding ms | longest wait ms | requests that waited > 100 ms |",
+  "|---|---|---|---|---|---|---|",
+  ...modes.map(
+    (m) =>
+      `| ${m === "job" ? "run to completion" : "continuous"} | ${b[m].tokensPerSecond.toFixed(0)} | ${b[m].p50.toFixed(0)} | ${b[m].p99.toFixed(0)} | ${b[m].meanQueueMs.toFixed(0)} | ${b[m].maxQueueMs.toFixed(0)} | ${b[m].waited} of ${REQUESTS} |`,
+  ),
+].join("\n");
+process.stdout.write(`${table}\n`);
+mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
+const name = `batching${quick ? "-quick" : ""}`;
+writeFileSync(new URL(`./results/${name}.json`, import.meta.url), `${JSON.stringify({ problems: PROBLEMS, requests: REQUESTS, rows: ROWS, problemSet: a, stream: b }, null, 2)}\n`);
+writeFileSync(new URL(`./results/${name}.md`, import.meta.url), `# Continuous batching\n\n${table}\n`);

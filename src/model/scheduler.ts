@@ -1,0 +1,527 @@
+import * as ort from "onnxruntime-node";
+
+import { AbortError, CotScError } from "../errors.js";
+import { Candidates, createRng, createSamplerChain, logProbability, type Rng, type SamplerChain } from "../sampling/index.js";
+import { answerLine, maxTokens, type StopCriterion, stopStrings } from "../sampling/stop-criteria.js";
+import { adopt } from "./device-tensors.js";
+import { halfToFloat } from "./half-float.js";
+import type { Admission, KvCache, PrefillEntry } from "./kv-cache.js";
+import type { DecodedChain, DecodeGroup, DecoderModel, GroupSettings } from "./decoder.js";
+import { lastLogits, tokenFeeds } from "./step-feeds.js";
+
+/** One sequence group: `count` chains from one prompt, with its own sampling and stopping settings. */
+export interface GroupRequest extends DecodeGroup, GroupSettings {}
+
+export interface GroupHooks {
+  /** Checked between steps; an aborted group's rows leave the batch at the next step. */
+  aborted(): boolean;
+  /** The forced continuation after a trigger token, for the chain with this index. */
+  force?(text: string, index: number): Promise<string | undefined> | string | undefined;
+}
+
+export interface GroupResult {
+  /** The group's chains in index order. */
+  chains: DecodedChain[];
+  promptTokens: number;
+  /** Whether the prompt was prefilled for this group (false: it shared a live prompt's prefill). */
+  prefilled: boolean;
+  generatedTokens: number;
+  /** From submission to the last chain, queueing included. */
+  wallMs: number;
+  /** From submission to admission into the batch: the time it waited for room. */
+  queueMs: number;
+  /** Decode steps while the group was live, and the live rows summed over them (all groups' rows). */
+  steps: number;
+  rowSteps: number;
+}
+
+export interface SchedulerOptions {
+  /** The row budget: admission stops when the batch would exceed it (one larger group still runs alone). */
+  maxRows: number;
+  /**
+   * `true` (continuous batching): new groups join between steps when the cache can take them.
+   * `false`: run to completion: new groups wait until the batch is empty (the former behaviour, kept
+   * for comparison).
+   */
+  continuous: boolean;
+}
+
+export interface SchedulerStats {
+  steps: number;
+  /** Live rows summed over the steps: `rowSteps / steps` is the mean batch. */
+  rowSteps: number;
+  liveRows: number;
+  queuedGroups: number;
+}
+
+/** A prompt that live rows sample from: its prefill logits, and a row holding its cache entries. */
+interface LivePrompt {
+  readonly key: string;
+  readonly logits: Float32Array;
+  rows: number;
+}
+
+interface LiveGroup {
+  readonly request: GroupRequest;
+  readonly hooks: GroupHooks;
+  readonly sampler: SamplerChain;
+  readonly criteria: readonly StopCriterion[];
+  readonly eos: ReadonlySet<number>;
+  readonly trigger: number | undefined;
+  readonly chains: DecodedChain[];
+  readonly submitted: number;
+  admitted: number;
+  readonly resolve: (result: GroupResult) => void;
+  readonly reject: (error: Error) => void;
+  prompt: LivePrompt | undefined;
+  prefilled: boolean;
+  remaining: number;
+  generated: number;
+  steps: number;
+  rowSteps: number;
+  failed: boolean;
+}
+
+/** One live chain. Allocated when its group is admitted, never per token. */
+interface Row {
+  readonly group: LiveGroup;
+  readonly index: number;
+  readonly rng: Rng;
+  readonly forced: number[];
+  /** Prefill logits, until the row's first token is chosen. */
+  first: Float32Array | undefined;
+  /** Position id of the row's next token; its first cache slot (earlier slots are masked for it). */
+  position: number;
+  start: number;
+  tokens: number;
+  logprob: number;
+  bytes: Uint8Array;
+  length: number;
+  next: number;
+  done: boolean;
+}
+
+const decoderText = new TextDecoder();
+const NO_BYTES = new Uint8Array(0);
+const yieldTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * The decode loop as a long-lived scheduler (what vLLM calls continuous batching): sequence groups are
+ * submitted at any time and join the batch between steps; finished rows leave it; the batch is kept
+ * full up to a row budget. Every group has its own sampling, stop strings and token limit, every row its
+ * own seeded random stream, so a seeded group draws the same chains alone or amid other traffic.
+ * A prompt that live rows already sample from is not prefilled again (shared-prefix caches).
+ *
+ * One step, top to bottom: admit waiting groups; choose each live row's token (forced, or sampled from
+ * its logits) and apply the stopping rules; drop finished rows; run the graph once for all live rows.
+ *
+ * @example
+ * const scheduler = new Scheduler(model, { maxRows: 64, continuous: true });
+ * const { chains } = await scheduler.submit({ promptIds, count: 8, seed: 1, firstIndex: 0, maxTokens: 256,
+ *   sampling: { temperature: 0.7, topK: 0, topP: 1 }, stop: ["\n\n"], stopAtAnswerLine: true }, { aborted: () => false });
+ */
+export class Scheduler {
+  private readonly waiting: LiveGroup[] = [];
+  private rows: Row[] = [];
+  private readonly prompts = new Map<string, LivePrompt>();
+  private cache: KvCache | undefined;
+  private logits: ort.Tensor | undefined;
+  private readonly candidates: Candidates;
+  private wake: (() => void) | undefined;
+  private running: Promise<void> | undefined;
+  private closed = false;
+  /** Decode steps run, and live rows summed over them. */
+  steps = 0;
+  rowSteps = 0;
+
+  // step inputs, grown when the batch or the mask outgrows them, never per token
+  private ids = new BigInt64Array(64);
+  private positions = new BigInt64Array(64);
+  private mask = new BigInt64Array(64 * 64);
+  private readonly keep: Int32Array;
+  private readonly logitsRow: Float32Array;
+
+  constructor(
+    private readonly model: DecoderModel,
+    private readonly options: SchedulerOptions,
+  ) {
+    this.candidates = new Candidates(model.logitsWidth);
+    this.logitsRow = new Float32Array(model.logitsWidth);
+    this.keep = new Int32Array(Math.max(options.maxRows, 1) * 4);
+  }
+
+  /** Whether groups join a live batch: the option, where the model's cache can take new rows. */
+  private get continuous(): boolean {
+    return this.options.continuous && this.model.caches.admits;
+  }
+
+  /** Queues a group; resolves with its chains when the last one finishes. */
+  submit(request: GroupRequest, hooks: GroupHooks): Promise<GroupResult> {
+    if (this.closed) return Promise.reject(new CotScError("SCHEDULER_CLOSED", "the decoder is closed"));
+    const limit = this.model.maxPositions;
+    if (limit !== undefined && request.promptIds.length >= limit) {
+      return Promise.reject(new CotScError("PROMPT_TOO_LONG", `the prompt has ${request.promptIds.length} tokens; the model takes at most ${limit} positions`));
+    }
+    const vocab = this.model.logitsWidth;
+    return new Promise((resolve, reject) => {
+      const criteria = [stopStrings(request.stop), request.stopAtAnswerLine ? answerLine() : undefined, maxTokens(request.maxTokens)];
+      this.waiting.push({
+        request,
+        hooks,
+        sampler: createSamplerChain(request.sampling, vocab, this.candidates),
+        criteria: criteria.filter((c): c is StopCriterion => c !== undefined),
+        eos: new Set(request.ignoreEos ? [] : this.model.eosTokenIds),
+        trigger: request.forceTrigger ? new TextEncoder().encode(request.forceTrigger)[0] : undefined,
+        chains: [],
+        submitted: performance.now(),
+        admitted: 0,
+        resolve,
+        reject,
+        prompt: undefined,
+        prefilled: false,
+        remaining: request.count,
+        generated: 0,
+        steps: 0,
+        rowSteps: 0,
+        failed: false,
+      });
+      this.wake?.();
+      // why: one turn later, so that groups submitted together are admitted together
+      this.running ??= yieldTurn()
+        .then(() => this.loop())
+        .finally(() => (this.running = undefined));
+    });
+  }
+
+  /** Decode steps so far, live rows summed over them, and what is live and queued now. */
+  stats(): SchedulerStats {
+    return { steps: this.steps, rowSteps: this.rowSteps, liveRows: this.rows.length, queuedGroups: this.waiting.length };
+  }
+
+  /** Rejects what is queued or live and stops the loop. */
+  async close(): Promise<void> {
+    this.closed = true;
+    this.failAll(new AbortError("the decoder was closed"));
+    this.wake?.();
+    await this.running;
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.closed) {
+      try {
+        await this.admit();
+        if (this.rows.length === 0) {
+          if (this.waiting.length > 0) continue;
+          // a continuous cache is kept for the next admission (its buffers are reused); others are rebuilt
+          if (!this.continuous) this.dropCache();
+          // idle until the next submission
+          await new Promise<void>((resolve) => (this.wake = resolve));
+          this.wake = undefined;
+          continue;
+        }
+        await this.chooseTokens();
+        await this.dropFinished();
+        if (this.rows.length > 0) await this.step();
+        // why: a worker's messages (new groups, aborts) arrive as events; let them in between steps
+        await yieldTurn();
+      } catch (error) {
+        // the cache's state is unknown after a failed step: fail what is live, keep serving the queue
+        for (const row of this.rows) this.fail(row.group, error as Error);
+        this.rows = [];
+        this.prompts.clear();
+        this.dropCache();
+      }
+    }
+  }
+
+  /** Admits waiting groups, first come first served, while they fit the row budget. */
+  private async admit(): Promise<void> {
+    if (this.waiting.length === 0) return;
+    const live = this.rows.length;
+    const continuous = this.continuous;
+    if (live > 0 && !continuous) return;
+    const admitted: LiveGroup[] = [];
+    let rows = live;
+    while (this.waiting.length > 0) {
+      const next = this.waiting[0]!;
+      if (next.hooks.aborted()) {
+        this.waiting.shift();
+        this.fail(next, new AbortError("decoding aborted"));
+        continue;
+      }
+      // one group larger than the budget still runs, alone
+      if (rows > 0 && rows + next.request.count > this.options.maxRows) break;
+      this.waiting.shift();
+      admitted.push(next);
+      rows += next.request.count;
+    }
+    if (admitted.length === 0) return;
+
+    if (!continuous) this.dropCache();
+    if (continuous && this.cache === undefined) {
+      this.cache = await this.model.caches.fromPrefills([], 0, Math.max(...admitted.map((g) => g.request.maxTokens)));
+    }
+
+    // prefill each new prompt once at batch 1; a prompt live rows sample from is shared, not prefilled
+    const admissions: Admission[] = [];
+    const entries: PrefillEntry[] = [];
+    const rowOf = new Map<string, number>();
+    if (continuous) for (let b = live - 1; b >= 0; b--) rowOf.set(this.rows[b]!.group.prompt!.key, b);
+    let nextRow = live;
+    for (const group of admitted) {
+      const key = group.request.promptIds.join(",");
+      const sharedRow = rowOf.get(key);
+      let prompt = this.prompts.get(key);
+      if (sharedRow !== undefined && prompt !== undefined) {
+        admissions.push({ sameAs: sharedRow, rows: group.request.count });
+      } else {
+        const prefill = await this.prefill(group.request.promptIds);
+        prompt ??= { key, logits: prefill.logits, rows: 0 };
+        this.prompts.set(key, prompt);
+        const entry = { ...prefill.entry, rows: group.request.count };
+        admissions.push({ entry });
+        entries.push(entry);
+        group.prefilled = true;
+        if (continuous) rowOf.set(key, nextRow);
+      }
+      group.prompt = prompt;
+      prompt.rows += group.request.count;
+      nextRow += group.request.count;
+    }
+
+    if (continuous) {
+      // room for the most slots a row may still need: live rows' remaining tokens, or a new row's all
+      const cache = this.cache!;
+      let slots = 0;
+      for (let b = 0; b < live; b++) {
+        const row = this.rows[b]!;
+        slots = Math.max(slots, cache.slotEnd!(b) + row.group.request.maxTokens - row.tokens);
+      }
+      for (const group of admitted) slots = Math.max(slots, group.request.maxTokens);
+      cache.admit!(admissions, slots + 1);
+      for (const group of admitted) this.addRows(group, 0);
+    } else {
+      // a fresh left-padded batch: every prompt copied to its rows
+      const width = Math.max(...admitted.map((g) => g.request.promptIds.length));
+      const maxNew = Math.max(...admitted.map((g) => g.request.maxTokens));
+      this.cache = await this.model.caches.fromPrefills(entries, width, maxNew);
+      const shared = this.model.caches.sharedPrefix;
+      for (const group of admitted) this.addRows(group, shared ? 0 : width - group.request.promptIds.length);
+    }
+  }
+
+  private addRows(group: LiveGroup, start: number): void {
+    const { request } = group;
+    group.admitted = performance.now();
+    for (let i = 0; i < request.count; i++) {
+      this.rows.push({
+        group,
+        index: request.firstIndex + i,
+        rng: createRng(request.seed, request.firstIndex + i),
+        forced: [],
+        first: group.prompt!.logits,
+        position: request.promptIds.length,
+        start,
+        tokens: 0,
+        logprob: 0,
+        bytes: new Uint8Array(Math.max(64, request.maxTokens * 4)),
+        length: 0,
+        next: 0,
+        done: false,
+      });
+    }
+  }
+
+  private async prefill(promptIds: readonly number[]): Promise<{ entry: PrefillEntry; logits: Float32Array }> {
+    const { prefill, logitsWidth: vocab } = this.model;
+    const length = promptIds.length;
+    const empty = this.model.caches.empty();
+    const ids = new BigInt64Array(length);
+    const positions = new BigInt64Array(length);
+    for (let i = 0; i < length; i++) {
+      ids[i] = BigInt(promptIds[i]!);
+      positions[i] = BigInt(i);
+    }
+    const outputs = await prefill.session.run({
+      ...empty.feeds(),
+      ...tokenFeeds(prefill.signature, ids, positions, 1, length, new BigInt64Array(empty.maskWidth + length).fill(1n)),
+    });
+    const layers: Array<[ort.Tensor, ort.Tensor]> = prefill.signature.kvOutputs.map(([k, v]) => [adopt(outputs[k] as ort.Tensor), adopt(outputs[v] as ort.Tensor)]);
+    return { entry: { layers, promptLength: length, rows: 1 }, logits: lastLogits(outputs.logits!, 0, length, vocab) };
+  }
+
+  /** One token per live row: forced, or sampled from its logits; then the stopping rules. */
+  private async chooseTokens(): Promise<void> {
+    const { model } = this;
+    const vocab = model.logitsWidth;
+    const logits = this.logits;
+    let pending: Row[] | undefined;
+    for (let b = 0; b < this.rows.length; b++) {
+      const row = this.rows[b]!;
+      const group = row.group;
+      if (group.failed || group.hooks.aborted()) {
+        this.fail(group, new AbortError("decoding aborted"));
+        row.done = true;
+        continue;
+      }
+      let token: number;
+      if (row.forced.length > 0) {
+        token = row.forced.shift()!;
+      } else {
+        // the row's logits, read in place when they are float32 (no copy, no view object)
+        let source: Float32Array;
+        let offset = 0;
+        if (row.first !== undefined) source = row.first;
+        else if (logits!.type === "float32") (source = logits!.data as Float32Array), (offset = b * vocab);
+        else (source = this.logitsRow), halfToFloat(logits!.data as Uint16Array, this.logitsRow, b * vocab, vocab);
+        row.first = undefined;
+        token = group.sampler.sample(source, offset, row.rng);
+        row.logprob += logProbability(source, offset, vocab, token);
+        if (group.eos.has(token)) {
+          this.finish(row, "eos");
+          continue;
+        }
+      }
+      row.next = token;
+      row.tokens += 1;
+      group.generated += 1;
+      const bytes = model.tokenBytes[token] ?? NO_BYTES;
+      const added = this.append(row, bytes);
+      let stopped = false;
+      for (const criterion of group.criteria) {
+        const keep = criterion.check(row.bytes, row.length, added, row.tokens);
+        if (keep >= 0) {
+          row.length = keep;
+          this.finish(row, criterion.reason);
+          stopped = true;
+          break;
+        }
+      }
+      if (stopped) continue;
+      if (model.maxPositions !== undefined && row.position + 1 >= model.maxPositions) this.finish(row, "length");
+      else if (group.trigger !== undefined && group.hooks.force && row.forced.length === 0 && contains(bytes, group.trigger)) (pending ??= []).push(row);
+    }
+    // forced continuations (calculator): asked only after trigger tokens
+    if (pending !== undefined) {
+      const completions = await Promise.all(pending.map((row) => row.group.hooks.force!(decoderText.decode(row.bytes.subarray(0, row.length)), row.index)));
+      for (let i = 0; i < pending.length; i++) {
+        const text = completions[i];
+        if (text) pending[i]!.forced.push(...this.model.encode(text));
+      }
+    }
+  }
+
+  /** Finished rows leave the batch (and the cache); prompts no row samples from are forgotten. */
+  private async dropFinished(): Promise<void> {
+    let kept = 0;
+    const keep = this.rows.length > this.keep.length ? new Int32Array(this.rows.length) : this.keep;
+    for (let b = 0; b < this.rows.length; b++) if (!this.rows[b]!.done) keep[kept++] = b;
+    if (kept === this.rows.length) return;
+    for (const row of this.rows) {
+      if (!row.done) continue;
+      const prompt = row.group.prompt;
+      if (prompt !== undefined && --prompt.rows === 0) this.prompts.delete(prompt.key);
+    }
+    // a continuous cache is kept when the batch empties, so it must know its rows are gone too
+    if (kept > 0 || this.continuous) await this.cache!.compact(keep, kept);
+    this.rows = this.rows.filter((row) => !row.done);
+    if (kept === 0) this.logits = undefined;
+  }
+
+  /** One graph run for every live row. */
+  private async step(): Promise<void> {
+    const cache = this.cache!;
+    const batch = this.rows.length;
+    const maskWidth = cache.maskWidth + 1; // [batch, cache slots + this token]
+    if (batch > this.ids.length) {
+      this.ids = new BigInt64Array(2 * batch);
+      this.positions = new BigInt64Array(2 * batch);
+    }
+    if (batch * maskWidth > this.mask.length) this.mask = new BigInt64Array(Math.max(2 * this.mask.length, batch * maskWidth));
+    // int64 written through int32 views (little-endian low word, high word 0)
+    const ids32 = new Int32Array(this.ids.buffer);
+    const positions32 = new Int32Array(this.positions.buffer);
+    const mask32 = new Int32Array(this.mask.buffer);
+    mask32.fill(0, 0, 2 * batch * maskWidth);
+    for (let b = 0; b < batch; b++) {
+      const row = this.rows[b]!;
+      ids32[2 * b] = row.next;
+      positions32[2 * b] = row.position;
+      row.position += 1;
+      const base = 2 * b * maskWidth;
+      const end = cache.slotEnd ? cache.slotEnd(b) : cache.length;
+      for (let slot = row.start; slot < end; slot++) mask32[base + 2 * slot] = 1;
+      mask32[base + 2 * (maskWidth - 1)] = 1;
+    }
+    const feeds = tokenFeeds(this.model.signature, this.ids.subarray(0, batch), this.positions.subarray(0, batch), batch, 1, this.mask.subarray(0, batch * maskWidth));
+    const outputs = await this.model.session.run({ ...cache.feeds(), ...feeds });
+    cache.update(outputs, 1);
+    this.logits = outputs.logits!;
+    this.steps += 1;
+    this.rowSteps += batch;
+    // a group's rows are contiguous (admitted together, kept in order)
+    let last: LiveGroup | undefined;
+    for (const row of this.rows) {
+      if (row.group === last) continue;
+      last = row.group;
+      last.steps += 1;
+      last.rowSteps += batch;
+    }
+  }
+
+  private append(row: Row, bytes: Uint8Array): number {
+    if (row.length + bytes.length > row.bytes.length) {
+      // rare: tokens longer than the estimate; double the row's buffer
+      const bigger = new Uint8Array(Math.max(row.bytes.length * 2, row.length + bytes.length));
+      bigger.set(row.bytes.subarray(0, row.length));
+      row.bytes = bigger;
+    }
+    row.bytes.set(bytes, row.length);
+    row.length += bytes.length;
+    return bytes.length;
+  }
+
+  private finish(row: Row, reason: DecodedChain["finishReason"]): void {
+    row.done = true;
+    const group = row.group;
+    if (group.failed) return;
+    group.chains.push({ text: decoderText.decode(row.bytes.subarray(0, row.length)), tokens: row.tokens, finishReason: reason, logprob: row.logprob, index: row.index });
+    if (--group.remaining > 0) return;
+    group.chains.sort((a, b) => a.index - b.index);
+    group.resolve({
+      chains: group.chains,
+      promptTokens: group.request.promptIds.length,
+      prefilled: group.prefilled,
+      generatedTokens: group.generated,
+      wallMs: performance.now() - group.submitted,
+      queueMs: group.admitted - group.submitted,
+      steps: group.steps,
+      rowSteps: group.rowSteps,
+    });
+  }
+
+  private fail(group: LiveGroup, error: Error): void {
+    if (group.failed) return;
+    group.failed = true;
+    group.reject(error);
+  }
+
+  private failAll(error: Error): void {
+    for (const group of this.waiting.splice(0)) this.fail(group, error);
+    for (const row of this.rows) {
+      this.fail(row.group, error);
+      row.done = true;
+    }
+  }
+
+  private dropCache(): void {
+    this.cache?.dispose();
+    this.cache = undefined;
+    this.logits = undefined;
+  }
+}
+
+function contains(bytes: Uint8Array, byte: number): boolean {
+  for (let i = 0; i < bytes.length; i++) if (bytes[i] === byte) return true;
+  return false;
+}

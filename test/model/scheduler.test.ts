@@ -1,0 +1,137 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+
+import { loadModel, type LoadedModel } from "../../src/model/loaded-model.js";
+import { SHIPPED_MODEL } from "../../src/model/model-dir.js";
+import { type GroupRequest, Scheduler } from "../../src/model/scheduler.js";
+
+// Continuous batching on the real models: groups arriving mid-decode, each with its own settings.
+const reference = JSON.parse(readFileSync(join(SHIPPED_MODEL, "reference_outputs.json"), "utf8")) as {
+  records: Array<{ input_ids: number[] }>;
+};
+const prompts = reference.records.map((r) => r.input_ids);
+const noHooks = { aborted: () => false };
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+const group = (overrides: Partial<GroupRequest>): GroupRequest => ({
+  promptIds: prompts[0]!,
+  count: 4,
+  seed: 7,
+  firstIndex: 0,
+  maxTokens: 60,
+  sampling: { temperature: 1, topK: 0, topP: 1 },
+  stop: [],
+  stopAtAnswerLine: false,
+  ...overrides,
+});
+
+const texts = (result: { chains: Array<{ text: string; index: number }> }): string[] => result.chains.map((c) => `${c.index}:${c.text}`);
+
+describe.each([
+  { name: "shipped model (split-cache graph: rows join between steps)", directory: SHIPPED_MODEL, continuous: true },
+  { name: "tiny llama (Optimum graph: new groups wait for an empty batch)", directory: new URL("../models/tiny-llama-gqa/", import.meta.url).pathname, continuous: false },
+])("the scheduler on the $name", ({ directory, continuous }) => {
+  let model: LoadedModel;
+  beforeAll(async () => {
+    model = await loadModel(directory);
+  });
+  afterAll(async () => {
+    await model?.close();
+  });
+  const promptOf = (i: number): number[] => (directory === SHIPPED_MODEL ? prompts[i % prompts.length]! : [1, 5 + i, 9, 3 + i]);
+
+  test("a seeded group draws the same chains alone and amid other traffic arriving mid-decode", async () => {
+    const target = group({ promptIds: promptOf(0), seed: 11, count: 3, maxTokens: 50 });
+    const alone = new Scheduler(model, { maxRows: 64, continuous: true });
+    const expected = texts(await alone.submit(target, noHooks));
+    await alone.close();
+
+    const busy = new Scheduler(model, { maxRows: 64, continuous: true });
+    try {
+      // other settings in the same batch: greedy, top-k, top-p, another length, stop strings
+      const others = [
+        busy.submit(group({ promptIds: promptOf(1), sampling: { temperature: 0, topK: 0, topP: 1 }, maxTokens: 80 }), noHooks),
+        busy.submit(group({ promptIds: promptOf(2), sampling: { temperature: 0.6, topK: 5, topP: 0.9 }, seed: 3, maxTokens: 30, stop: ["\n"] }), noHooks),
+      ];
+      await sleep(30);
+      const amid = busy.submit(target, noHooks);
+      await sleep(20);
+      others.push(busy.submit(group({ promptIds: promptOf(3), seed: 99, count: 6, maxTokens: 40 }), noHooks));
+      expect(texts(await amid)).toEqual(expected);
+      await Promise.all(others);
+      expect(busy.steps).toBeGreaterThan(0);
+    } finally {
+      await busy.close();
+    }
+  });
+
+  test("greedy rows keep their own settings beside sampled rows", async () => {
+    const greedy = group({ promptIds: promptOf(1), count: 2, sampling: { temperature: 0, topK: 0, topP: 1 }, maxTokens: 40 });
+    const alone = new Scheduler(model, { maxRows: 64, continuous: true });
+    const expected = texts(await alone.submit(greedy, noHooks));
+    const [mixed] = await Promise.all([alone.submit(greedy, noHooks), alone.submit(group({ promptIds: promptOf(2), sampling: { temperature: 1.5, topK: 0, topP: 1 } }), noHooks)]);
+    await alone.close();
+    expect(texts(mixed!)).toEqual(expected);
+    // both greedy rows of the group are the same chain
+    expect(mixed!.chains[0]!.text).toBe(mixed!.chains[1]!.text);
+  });
+
+  test(continuous ? "a short group admitted mid-decode finishes before the long one in flight" : "a group submitted mid-decode waits for the batch in flight", async () => {
+    const scheduler = new Scheduler(model, { maxRows: 64, continuous: true });
+    try {
+      const order: string[] = [];
+      const long = scheduler.submit(group({ promptIds: promptOf(0), count: 2, maxTokens: 150, ignoreEos: true }), noHooks).then((r) => (order.push("long"), r));
+      await sleep(40);
+      const short = scheduler.submit(group({ promptIds: promptOf(1), count: 2, maxTokens: 5, ignoreEos: true }), noHooks).then((r) => (order.push("short"), r));
+      const [longResult] = await Promise.all([long, short]);
+      expect(order).toEqual(continuous ? ["short", "long"] : ["long", "short"]);
+      expect(longResult.generatedTokens).toBe(300);
+    } finally {
+      await scheduler.close();
+    }
+  });
+});
+
+describe("shared prefill and the row budget (shipped model)", () => {
+  let model: LoadedModel;
+  beforeAll(async () => {
+    model = await loadModel(SHIPPED_MODEL);
+  });
+  afterAll(async () => {
+    await model?.close();
+  });
+
+  test("an identical prompt submitted while it is live is not prefilled again, and draws the same chains", async () => {
+    const scheduler = new Scheduler(model, { maxRows: 64, continuous: true });
+    try {
+      const request = group({ count: 3, maxTokens: 40, ignoreEos: true });
+      const first = scheduler.submit(request, noHooks);
+      await sleep(20);
+      const second = await scheduler.submit(request, noHooks);
+      const firstResult = await first;
+      expect(firstResult.prefilled).toBe(true);
+      expect(second.prefilled).toBe(false);
+      expect(texts(second)).toEqual(texts(firstResult));
+    } finally {
+      await scheduler.close();
+    }
+  });
+
+  test("keeps the batch within the row budget, and aborted groups leave it", async () => {
+    const scheduler = new Scheduler(model, { maxRows: 8, continuous: true });
+    try {
+      const controller = new AbortController();
+      const aborted = scheduler.submit(group({ count: 4, maxTokens: 5000, ignoreEos: true }), { aborted: () => controller.signal.aborted });
+      const groups = Array.from({ length: 5 }, (_, i) => scheduler.submit(group({ promptIds: prompts[i % prompts.length]!, count: 4, seed: i, maxTokens: 20, ignoreEos: true }), noHooks));
+      setTimeout(() => controller.abort(), 50);
+      await expect(aborted).rejects.toMatchObject({ code: "ABORTED" });
+      const results = await Promise.all(groups);
+      for (const result of results) expect(result.rowSteps / result.steps).toBeLessThanOrEqual(8);
+      expect(results.every((r) => r.generatedTokens === 80)).toBe(true);
+    } finally {
+      await scheduler.close();
+    }
+  });
+});
