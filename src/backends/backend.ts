@@ -12,6 +12,8 @@ export interface SampledChain {
   logprob: number;
   /** The chain's index among the problem's chains; with the seed it fixes the chain's random stream. */
   index: number;
+  /** When the request asked for `logprobs`: each token's text and log-probability, where the backend has them. */
+  tokenLogprobs?: Array<{ token: string; logprob: number }>;
 }
 
 /** What one `sampleChains` call cost. */
@@ -56,6 +58,10 @@ export interface SampleRequest {
   force?: ForceHook;
   /** Replay backend only: which recorded problem to serve (its id). */
   problemId?: string;
+  /** Return each token's log-probability (`SampledChain.tokenLogprobs`), where the backend can. */
+  logprobs?: boolean;
+  /** Streaming: text each chain adds, as it is written (exactly the final text, in order). */
+  onText?: (chainIndex: number, text: string) => void;
 }
 
 export interface SampleResult {

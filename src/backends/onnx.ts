@@ -32,6 +32,8 @@ export interface OnnxBackend extends Backend {
   stats(): Promise<SchedulerStats>;
 }
 
+const textDecoder = new TextDecoder();
+
 /**
  * The batched ONNX sampler as a backend. Every request is one sequence group submitted to the model's
  * long-lived scheduler (continuous batching): it joins the running batch at the next decode step, with
@@ -93,13 +95,23 @@ export async function createOnnxBackend(directory: string, options: OnnxBackendO
             stop: request.stop,
             stopAtAnswerLine,
             ...(force ? { forceTrigger: force.trigger } : {}),
+            ...(request.logprobs ? { logprobs: true } : {}),
           },
-          { ...(request.signal ? { signal: request.signal } : {}), ...(force ? { force: (text: string, index: number) => force.complete(text, index) } : {}) },
+          {
+            ...(request.signal ? { signal: request.signal } : {}),
+            ...(force ? { force: (text: string, index: number) => force.complete(text, index) } : {}),
+            ...(request.onText ? { onText: request.onText } : {}),
+          },
         )
         .then((result) => {
           logger?.debug({ chains: result.chains.length, steps: result.steps, rowSteps: result.rowSteps, ms: result.wallMs, prefilled: result.prefilled }, "decoded group");
+          const decodeToken = (id: number): string => textDecoder.decode(tokenizer.tokenBytes[id] ?? new Uint8Array(0));
           return {
-            chains: result.chains,
+            chains: result.chains.map(({ tokenIds, tokenLogprobs, ...chain }) =>
+              tokenIds === undefined || tokenLogprobs === undefined
+                ? chain
+                : { ...chain, tokenLogprobs: tokenIds.map((id, i) => ({ token: decodeToken(id), logprob: tokenLogprobs[i]! })) },
+            ),
             usage: { promptTokens: result.prefilled ? promptIds.length : 0, generatedTokens: result.generatedTokens, wallMs: result.wallMs, queueMs: result.queueMs },
             warnings: [],
           };

@@ -3,7 +3,7 @@ import { parseArgs } from "node:util";
 import { OptionsError } from "../errors.js";
 
 /** The commands of the CLI. */
-export const COMMANDS = ["sample", "solve", "run", "verify", "help"] as const;
+export const COMMANDS = ["sample", "solve", "run", "verify", "serve", "help"] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 type Applies = readonly Exclude<CommandName, "help">[];
@@ -21,7 +21,8 @@ interface OptionSpec {
 
 const DECODE: Applies = ["sample", "solve", "run"];
 const VOTE: Applies = ["solve", "run"];
-const ALL: Applies = ["sample", "solve", "run", "verify"];
+const ALL: Applies = ["sample", "solve", "run", "verify", "serve"];
+const MODEL: Applies = ["sample", "solve", "run", "serve"];
 
 /**
  * Every option, the commands it applies to, its description and default: the parser and the help are
@@ -35,18 +36,20 @@ export const OPTIONS = {
   "top-p": { type: "string", value: "P", description: "nucleus sampling mass; 1 is off", default: "the model's, else 1", commands: DECODE },
   "max-tokens": { type: "string", value: "N", description: "most new tokens per chain", default: "the model's max_new_tokens, else 320", commands: DECODE },
   calculator: { type: "boolean", description: "complete every <<expr= the model writes with the exact result", commands: DECODE },
-  "prompt-set": { type: "string", value: "NAME|PATH", description: "prompt set in chains/ or a JSON file", default: "the model's own (cot-sc.json)", commands: DECODE },
+  "prompt-set": { type: "string", value: "NAME|PATH", description: "prompt set in chains/ or a JSON file (serve: for chat on a model without a chat template)", default: "the model's own (cot-sc.json)", commands: MODEL },
   shots: { type: "string", value: "N|all", description: "few-shot exemplars from the prompt set", default: "the prompt set's", commands: DECODE },
   stopping: { type: "string", value: "fixed|adaptive|esc", description: "stop sampling early once the vote is settled", default: "fixed", commands: VOTE },
   threshold: { type: "string", value: "P", description: "adaptive stopping: confidence that ends sampling", default: "0.95", commands: VOTE },
   window: { type: "string", value: "N", description: "esc stopping: agreeing answers in a row that end sampling", default: "5", commands: VOTE },
   vote: { type: "string", value: "majority|verified|logprob", description: "the rule whose answer is reported (every result also has all three)", default: "majority", commands: VOTE },
-  model: { type: "string", value: "DIR", description: "model directory (Hugging Face / Optimum layout)", default: "the shipped model", commands: DECODE },
-  device: { type: "string", value: "cpu|webgpu|cuda|auto", description: "where the model runs", default: "cpu", commands: DECODE },
-  graph: { type: "string", value: "auto|split-cache|optimum", description: "which decode graph", default: "auto", commands: DECODE },
-  threads: { type: "string", value: "N", description: "onnxruntime threads", default: "the machine's cores", commands: DECODE },
-  "no-worker": { type: "boolean", description: "decode on the main thread instead of a worker", commands: DECODE },
-  backend: { type: "string", value: "onnx|replay", description: "onnx: a model; replay: recorded chains (no model)", default: "onnx", commands: ["run"] },
+  model: { type: "string", value: "DIR", description: "model directory (Hugging Face / Optimum layout)", default: "the shipped model", commands: MODEL },
+  device: { type: "string", value: "cpu|webgpu|cuda|auto", description: "where the model runs", default: "cpu", commands: MODEL },
+  graph: { type: "string", value: "auto|split-cache|optimum", description: "which decode graph", default: "auto", commands: MODEL },
+  threads: { type: "string", value: "N", description: "onnxruntime threads", default: "the machine's cores", commands: MODEL },
+  "no-worker": { type: "boolean", description: "decode on the main thread instead of a worker", commands: MODEL },
+  backend: { type: "string", value: "onnx|replay|openai", description: "onnx: a model; replay: recorded chains (no model); openai: an OpenAI-compatible server (vLLM, SGLang, cot-sc serve)", default: "onnx", commands: ["run"] },
+  "base-url": { type: "string", value: "URL", description: "openai: the server's API root, e.g. http://127.0.0.1:8000/v1", commands: ["run"] },
+  "remote-model": { type: "string", value: "NAME", description: "openai: the model the server serves", commands: ["run"] },
   recorded: { type: "string", value: "FILE", description: "replay: the recorded-chains JSONL", default: "the problem file", commands: ["run"] },
   source: { type: "string", multiple: true, value: "NAME", description: "replay: only chains from this source (repeatable)", commands: ["run"] },
   concurrency: { type: "string", value: "N", description: "problems solved at once (they share decode batches)", default: "4", commands: ["run"] },
@@ -58,6 +61,10 @@ export const OPTIONS = {
   report: { type: "string", value: "FILE", description: "write a self-contained HTML report", commands: ["run"] },
   "skip-invalid": { type: "boolean", description: "report and skip bad problems (bad lines, prompts too long) instead of stopping", commands: ["run"] },
   "greedy-baseline": { type: "boolean", description: "also decode one greedy chain per problem", commands: ["run"] },
+  host: { type: "string", value: "HOST", description: "address to listen on (0.0.0.0: every interface)", default: "127.0.0.1", commands: ["serve"] },
+  port: { type: "string", value: "N", description: "port to listen on (0: any free one)", default: "8000", commands: ["serve"] },
+  "api-key": { type: "string", value: "KEY", description: "serve: require Authorization: Bearer KEY (or COT_SC_API_KEY); run --backend openai: the key sent (or OPENAI_API_KEY)", commands: ["serve", "run"] },
+  "max-batch-rows": { type: "string", value: "N", description: "most chains in one decode batch, across all requests", default: "64", commands: ["serve", "run"] },
   json: { type: "boolean", description: "print JSON instead of text (run: the summary)", commands: ["sample", "solve", "run"] },
   verbose: { type: "boolean", description: "log to stderr", commands: ALL },
   help: { type: "boolean", short: "h", description: "show help", commands: ALL },
@@ -72,6 +79,7 @@ export const COMMAND_HELP: Record<Exclude<CommandName, "help">, { usage: string;
   solve: { usage: 'solve "<question>"', summary: "sample chains, check every step, vote, print the answer and the vote table" },
   run: { usage: "run <problems>", summary: "solve a problem set (JSONL, GSM8K, SVAMP, recorded chains); summary, results file, report" },
   verify: { usage: "verify <file.jsonl | ->", summary: "check the arithmetic of chains: {text} lines, GSM8K records, cot-sc results or sample --json output" },
+  serve: { usage: "serve", summary: "serve the model over the OpenAI API (/v1/completions, /v1/chat/completions) and /v1/solve" },
 };
 
 const parseOptionsTable = Object.fromEntries(

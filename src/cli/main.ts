@@ -5,6 +5,7 @@ import { CotScError, FileError, isFileSystemError } from "../errors.js";
 import { createEngine, type EngineOptions, type SolveOptions, VERSION } from "../run/index.js";
 import { COMMANDS, countFlag, type Flags, helpText, numberFlag, parse } from "./arguments.js";
 import { runCommand } from "./run-command.js";
+import { serveCommand } from "./serve-command.js";
 import { printSolve } from "./solve-output.js";
 import { verifyCommand } from "./verify-command.js";
 
@@ -29,6 +30,30 @@ async function main(argv: readonly string[]): Promise<number> {
     if (!rest[0]) throw new CotScError("USAGE", "verify needs a file (or - for standard input): cot-sc verify <file.jsonl>");
     await verifyCommand(rest[0], process.stdout);
     return 0;
+  }
+  if (command === "serve") {
+    if (rest.length > 0) throw new CotScError("USAGE", `serve takes no arguments, got: ${rest.join(" ")}`);
+    const port = countFlag(values, "port", 0) ?? 8000;
+    if (port > 65_535) throw new CotScError("USAGE", `--port: expected 0 to 65535, got ${port}`);
+    const threads = countFlag(values, "threads");
+    const maxBatchRows = countFlag(values, "max-batch-rows");
+    const apiKey = values["api-key"] ?? process.env.COT_SC_API_KEY;
+    return serveCommand(
+      {
+        ...(values.model ? { model: values.model } : {}),
+        host: values.host ?? "127.0.0.1",
+        port,
+        ...(apiKey ? { apiKey } : {}),
+        ...(values["prompt-set"] ? { promptSet: values["prompt-set"] } : {}),
+        ...(maxBatchRows !== undefined ? { maxBatchRows } : {}),
+        ...(values.device ? { device: values.device as "cpu" } : {}),
+        ...(values.graph ? { graph: values.graph as "auto" } : {}),
+        ...(threads !== undefined ? { threads } : {}),
+        ...(values["no-worker"] ? { worker: false } : {}),
+        ...(values.verbose ? { logger: pino({ level: "debug" }, pino.destination(2)) } : {}),
+      },
+      (line) => process.stderr.write(`${line}\n`),
+    );
   }
   if (command === "run") {
     if (!rest[0]) throw new CotScError("USAGE", "run needs a problem file: cot-sc run <problems>");
@@ -67,14 +92,19 @@ async function main(argv: readonly string[]): Promise<number> {
 function engineOptions(values: Flags, problems?: string): EngineOptions {
   const backend = values.backend ?? "onnx";
   const threads = countFlag(values, "threads");
+  const maxBatchRows = countFlag(values, "max-batch-rows");
   return {
     ...(values.model ? { model: values.model } : {}),
     backend: backend as EngineOptions["backend"],
     ...(backend === "replay" ? { recorded: values.recorded ?? problems } : {}),
+    ...(values["base-url"] ? { baseUrl: values["base-url"] } : {}),
+    ...(values["remote-model"] ? { remoteModel: values["remote-model"] } : {}),
+    ...(backend === "openai" && values["api-key"] ? { apiKey: values["api-key"] } : {}),
     ...(values.source ? { sources: values.source } : {}),
     ...(values.device ? { device: values.device as NonNullable<EngineOptions["device"]> } : {}),
     ...(values.graph ? { graph: values.graph as NonNullable<EngineOptions["graph"]> } : {}),
     ...(threads !== undefined ? { threads } : {}),
+    ...(maxBatchRows !== undefined ? { maxBatchRows } : {}),
     ...(values["no-worker"] ? { worker: false } : {}),
     ...(values.verbose ? { logger: pino({ level: "debug" }, pino.destination(2)) } : {}),
   };

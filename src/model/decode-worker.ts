@@ -14,7 +14,7 @@ interface WorkerInit {
 }
 
 type Incoming =
-  | { type: "submit"; id: number; group: GroupRequest; abortFlag: SharedArrayBuffer; withForce: boolean }
+  | { type: "submit"; id: number; group: GroupRequest; abortFlag: SharedArrayBuffer; withForce: boolean; withText: boolean }
   | { type: "force-result"; requestId: number; text: string | undefined }
   | { type: "stats"; id: number }
   | { type: "close" };
@@ -75,6 +75,7 @@ async function run(message: Extract<Incoming, { type: "submit" }>): Promise<void
               }),
           }
         : {}),
+      ...(message.withText ? { onText: (index: number, text: string) => port.postMessage({ type: "text", id: message.id, index, text }) } : {}),
     });
     port.postMessage({ type: "result", id: message.id, result });
   } catch (error) {

@@ -25,6 +25,8 @@ export interface GroupSettings {
   ignoreEos?: boolean;
   /** Calculator hook trigger character (see ForceHook); undefined: no hook. */
   forceTrigger?: string;
+  /** Record each token's id and log-probability (for APIs that return them). */
+  logprobs?: boolean;
 }
 
 /** A job for {@link decode}: groups that share one set of settings. */
@@ -38,6 +40,9 @@ export interface DecodedChain {
   finishReason: "eos" | "stop" | "length";
   logprob: number;
   index: number;
+  /** With `logprobs`: every generated token's id and log-probability (0 for forced tokens). */
+  tokenIds?: number[];
+  tokenLogprobs?: number[];
 }
 
 export interface DecodeResult {

@@ -17,6 +17,11 @@ export interface GroupHooks {
   aborted(): boolean;
   /** The forced continuation after a trigger token, for the chain with this index. */
   force?(text: string, index: number): Promise<string | undefined> | string | undefined;
+  /**
+   * Streaming: the text a chain added, as it is written. A tail as long as the longest stop string
+   * is held back until the chain goes on past it, so what is streamed is exactly the final text.
+   */
+  onText?(index: number, text: string): void;
 }
 
 export interface GroupResult {
@@ -68,6 +73,8 @@ interface LiveGroup {
   readonly criteria: readonly StopCriterion[];
   readonly eos: ReadonlySet<number>;
   readonly trigger: number | undefined;
+  /** Bytes of a chain's end held back from streaming (a stop string may be forming there). */
+  readonly holdBack: number;
   readonly chains: DecodedChain[];
   readonly submitted: number;
   admitted: number;
@@ -97,6 +104,11 @@ interface Row {
   logprob: number;
   bytes: Uint8Array;
   length: number;
+  /** Bytes already streamed (`onText`). */
+  sent: number;
+  /** With `logprobs`: each token's id and log-probability, allocated for `maxTokens` at admission. */
+  ids: Int32Array | undefined;
+  logprobs: Float64Array | undefined;
   next: number;
   done: boolean;
 }
@@ -172,6 +184,7 @@ export class Scheduler {
         criteria: criteria.filter((c): c is StopCriterion => c !== undefined),
         eos: new Set(request.ignoreEos ? [] : this.model.eosTokenIds),
         trigger: request.forceTrigger ? new TextEncoder().encode(request.forceTrigger)[0] : undefined,
+        holdBack: Math.max(1, ...request.stop.map((stop) => new TextEncoder().encode(stop).length)),
         chains: [],
         submitted: performance.now(),
         admitted: 0,
@@ -326,6 +339,9 @@ export class Scheduler {
         logprob: 0,
         bytes: new Uint8Array(Math.max(64, request.maxTokens * 4)),
         length: 0,
+        sent: 0,
+        ids: request.logprobs ? new Int32Array(request.maxTokens) : undefined,
+        logprobs: request.logprobs ? new Float64Array(request.maxTokens) : undefined,
         next: 0,
         done: false,
       });
@@ -365,6 +381,7 @@ export class Scheduler {
         continue;
       }
       let token: number;
+      let logprob = 0;
       if (row.forced.length > 0) {
         token = row.forced.shift()!;
       } else {
@@ -376,13 +393,20 @@ export class Scheduler {
         else (source = this.logitsRow), halfToFloat(logits!.data as Uint16Array, this.logitsRow, b * vocab, vocab);
         row.first = undefined;
         token = group.sampler.sample(source, offset, row.rng);
-        row.logprob += logProbability(source, offset, vocab, token);
         if (group.eos.has(token)) {
           this.finish(row, "eos");
           continue;
         }
+        // why: the sum over the tokens the chain has (not its end-of-sequence), as OpenAI-style servers
+        // report log-probabilities, so a remote chain's log-prob vote is the same as a local one's
+        logprob = logProbability(source, offset, vocab, token);
+        row.logprob += logprob;
       }
       row.next = token;
+      if (row.ids !== undefined && row.tokens < row.ids.length) {
+        row.ids[row.tokens] = token;
+        row.logprobs![row.tokens] = logprob;
+      }
       row.tokens += 1;
       group.generated += 1;
       const bytes = model.tokenBytes[token] ?? NO_BYTES;
@@ -398,6 +422,7 @@ export class Scheduler {
         }
       }
       if (stopped) continue;
+      if (group.hooks.onText && row.length - group.holdBack > row.sent) this.stream(row, row.length - group.holdBack);
       if (model.maxPositions !== undefined && row.position + 1 >= model.maxPositions) this.finish(row, "length");
       else if (group.trigger !== undefined && group.hooks.force && row.forced.length === 0 && contains(bytes, group.trigger)) (pending ??= []).push(row);
     }
@@ -481,11 +506,27 @@ export class Scheduler {
     return bytes.length;
   }
 
+  /** Streams the row's text up to byte `end`, stopping short of a UTF-8 character cut in two. */
+  private stream(row: Row, end: number): void {
+    let cut = end;
+    while (cut > row.sent && (row.bytes[cut]! & 0xc0) === 0x80 && cut < row.length) cut--;
+    if (cut <= row.sent) return;
+    row.group.hooks.onText!(row.index, decoderText.decode(row.bytes.subarray(row.sent, cut)));
+    row.sent = cut;
+  }
+
   private finish(row: Row, reason: DecodedChain["finishReason"]): void {
     row.done = true;
     const group = row.group;
     if (group.failed) return;
-    group.chains.push({ text: decoderText.decode(row.bytes.subarray(0, row.length)), tokens: row.tokens, finishReason: reason, logprob: row.logprob, index: row.index });
+    if (group.hooks.onText && row.length > row.sent) this.stream(row, row.length);
+    const chain: DecodedChain = { text: decoderText.decode(row.bytes.subarray(0, row.length)), tokens: row.tokens, finishReason: reason, logprob: row.logprob, index: row.index };
+    if (row.ids !== undefined) {
+      const count = Math.min(row.tokens, row.ids.length);
+      chain.tokenIds = Array.from(row.ids.subarray(0, count));
+      chain.tokenLogprobs = Array.from(row.logprobs!.subarray(0, count));
+    }
+    group.chains.push(chain);
     if (--group.remaining > 0) return;
     group.chains.sort((a, b) => a.index - b.index);
     group.resolve({

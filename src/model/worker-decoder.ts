@@ -11,6 +11,8 @@ export type { DecoderInfo };
 export interface DecodeCallOptions {
   signal?: AbortSignal;
   force?: (text: string, index: number) => Promise<string | undefined> | string | undefined;
+  /** Streaming: text each chain adds, as it is written (see `GroupHooks.onText`). */
+  onText?: (index: number, text: string) => void;
 }
 
 /**
@@ -48,7 +50,11 @@ async function startInProcess(directory: string, options: LoadModelOptions, sche
   return {
     info: describeModel(model),
     submit: (group, call = {}) =>
-      scheduler.submit(group, { aborted: () => call.signal?.aborted ?? false, ...(call.force ? { force: call.force } : {}) }),
+      scheduler.submit(group, {
+        aborted: () => call.signal?.aborted ?? false,
+        ...(call.force ? { force: call.force } : {}),
+        ...(call.onText ? { onText: call.onText } : {}),
+      }),
     stats: async () => scheduler.stats(),
     close: async () => {
       await scheduler.close();
@@ -73,7 +79,8 @@ type Outgoing =
   | { type: "result"; id: number; result: GroupResult }
   | { type: "error"; id: number; error: { name: string; message: string; code?: string } }
   | { type: "force"; id: number; requestId: number; text: string; index: number }
-  | { type: "stats"; id: number; stats: SchedulerStats };
+  | { type: "stats"; id: number; stats: SchedulerStats }
+  | { type: "text"; id: number; index: number; text: string };
 
 async function startWorker(directory: string, options: LoadModelOptions, scheduler: SchedulerOptions): Promise<DecoderHandle> {
   const worker = new Worker(workerUrl(), { workerData: { directory, options, scheduler } });
@@ -101,7 +108,9 @@ async function startWorker(directory: string, options: LoadModelOptions, schedul
 
   const statsWaiting = new Map<number, (stats: SchedulerStats) => void>();
   worker.on("message", (message: Outgoing) => {
-    if (message.type === "stats") {
+    if (message.type === "text") {
+      jobs.get(message.id)?.call.onText?.(message.index, message.text);
+    } else if (message.type === "stats") {
       statsWaiting.get(message.id)?.(message.stats);
       statsWaiting.delete(message.id);
     } else if (message.type === "result" || message.type === "error") {
@@ -138,7 +147,7 @@ async function startWorker(directory: string, options: LoadModelOptions, schedul
       return new Promise<GroupResult>((resolve, reject) => {
         jobs.set(id, { resolve, reject, call });
         worker.ref(); // keep the process alive while a job runs
-        worker.postMessage({ type: "submit", id, group, abortFlag, withForce: call.force !== undefined });
+        worker.postMessage({ type: "submit", id, group, abortFlag, withForce: call.force !== undefined, withText: call.onText !== undefined });
       }).finally(() => {
         call.signal?.removeEventListener("abort", onAbort);
         if (jobs.size === 0 && statsWaiting.size === 0) worker.unref();

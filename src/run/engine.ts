@@ -9,6 +9,7 @@ import type { Logger } from "pino";
 
 import type { Backend, SampleResult } from "../backends/backend.js";
 import { createOnnxBackend, type OnnxBackend } from "../backends/onnx.js";
+import { createOpenAIBackend } from "../backends/openai.js";
 import { createReplayBackend } from "../backends/replay.js";
 import { OptionsError, ProblemError, PromptTooLongError } from "../errors.js";
 import { SHIPPED_MODEL } from "../model/index.js";
@@ -77,6 +78,18 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       onnx = backend;
       model = backend.directory;
     }
+  } else if (parsed.backend === "openai") {
+    if (!parsed.baseUrl || !parsed.remoteModel) {
+      throw new OptionsError("invalid engine options", ["baseUrl, remoteModel: the openai backend needs the server's URL and the model it serves"]);
+    }
+    backend = await createOpenAIBackend({
+      baseURL: parsed.baseUrl,
+      model: parsed.remoteModel,
+      ...(parsed.apiKey ? { apiKey: parsed.apiKey } : {}),
+      ...(parsed.timeoutMs ? { timeoutMs: parsed.timeoutMs } : {}),
+      ...(parsed.maxRetries !== undefined ? { maxRetries: parsed.maxRetries } : {}),
+      logger,
+    });
   } else if (parsed.backend === "replay") {
     if (!parsed.recorded) throw new OptionsError("invalid engine options", ['recorded: the replay backend needs a recorded-chains file']);
     backend = await createReplayBackend(parsed.recorded, parsed.sources ? { sources: parsed.sources } : {});
@@ -154,6 +167,7 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       backend: backend.name,
       ...(onnx ? { model: resolvePath(model), ...(graphSha256 ? { graphSha256 } : {}) } : {}),
       ...(backend.name === "replay" && parsed.recorded ? { recorded: resolvePath(parsed.recorded) } : {}),
+      ...(backend.name === "openai" && parsed.baseUrl ? { remote: { baseUrl: parsed.baseUrl, model: parsed.remoteModel ?? "" } } : {}),
       promptSet: backend.needsPrompt ? (solve.prompt.set ?? defaultPromptSet) : null,
       shots: solve.prompt.shots ?? null,
       samples: solve.samples,

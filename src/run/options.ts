@@ -69,10 +69,17 @@ export const engineOptionsSchema = z.strictObject({
    */
   backend: z
     .union([
-      z.enum(["onnx", "replay"]),
+      z.enum(["onnx", "replay", "openai"]),
       z.custom<Backend>((value) => typeof value === "object" && value !== null && "sampleChains" in value && "close" in value, "a Backend object"),
     ])
     .default("onnx"),
+  /** OpenAI backend: the server's API root (`http://host:8000/v1`), the model it serves, and its key. */
+  baseUrl: z.url().optional(),
+  remoteModel: z.string().min(1).optional(),
+  apiKey: z.string().optional(),
+  /** OpenAI backend: per-request timeout in ms (default 10 minutes) and retries (default 4). */
+  timeoutMs: positiveInt.optional(),
+  maxRetries: z.number().int().min(0).max(20).optional(),
   /** Replay backend: the recorded-chains JSONL file. */
   recorded: z.string().optional(),
   /** Replay backend: only chains from these sources (e.g. "gpt4_COT"). */

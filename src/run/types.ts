@@ -100,6 +100,8 @@ export interface RunSettings {
   graphSha256?: string;
   /** The recorded-chains file (absolute), for the replay backend. */
   recorded?: string;
+  /** The openai backend: the server and the model it serves. */
+  remote?: { baseUrl: string; model: string };
   /** The prompt set's name or path; null when the backend takes no prompt (replay). */
   promptSet: string | null;
   shots: number | "all" | null;
