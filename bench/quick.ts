@@ -11,6 +11,7 @@ const runs: Array<[string, string[]]> = [
   ["bench/accuracy.ts", ["bench/results/accuracy-quick.md", "bench/results/accuracy-quick.json", "bench/results/accuracy-quick.svg"]],
   ["bench/throughput.ts", ["bench/results/throughput-quick.md", "bench/results/throughput-quick.json"]],
   ["bench/batching.ts", ["bench/results/batching-quick.md", "bench/results/batching-quick.json"]],
+  ["bench/serve.ts", ["bench/results/serve-quick.md", "bench/results/serve-quick.json"]],
   ["bench/speed.ts", ["bench/results/speed-quick.md", "bench/results/speed-quick.json"]],
   ["bench/verify-speed.ts", ["bench/results/verify-speed.md", "bench/results/verify-speed.json"]],
 ];
