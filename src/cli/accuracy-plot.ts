@@ -1,3 +1,4 @@
+import { VOTE_RULES } from "../run/index.js";
 import type { RunSummary, VoteRuleName } from "../run/types.js";
 import { escapeHtml } from "./escape-html.js";
 import { formatNumber, formatPercent } from "./format.js";
@@ -135,7 +136,7 @@ export function renderAccuracyPlot(summary: RunSummary): string {
   } else {
     parts.push(`<text x="${(PLOT.left + PLOT.right) / 2}" y="${(PLOT.top + PLOT.bottom) / 2}" text-anchor="middle" font-size="13" fill="#57606a">no curve: no graded problems</text>`);
   }
-  const rules = (["majority", "verified", "logprob"] as const).filter((rule) => summary.votedAccuracy[rule] !== null);
+  const rules = VOTE_RULES.filter((rule) => summary.votedAccuracy[rule] !== null);
   if (rules.length > 0) {
     const y = PLOT.top + 8 + legend.length * 22;
     legend.push(`<text x="${LEGEND_X}" y="${y}" dominant-baseline="middle" font-size="12" fill="${BASELINE_COLOUR}">final votes, at ${formatNumber(meanSamples, 1)} samples (mean):</text>`);

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { VOTE_RULES } from "../run/index.js";
 import type { ChainReport, ProblemResult, RunSummary, VoteEntry, VoteRuleName } from "../run/types.js";
 import type { StepVerdict } from "../verify/index.js";
 import { RULE_COLOURS, renderAccuracyPlot } from "./accuracy-plot.js";
@@ -15,7 +16,7 @@ export interface ReportMeta {
   generatedAt: string;
 }
 
-const RULES: readonly VoteRuleName[] = ["majority", "verified", "logprob"];
+const RULES: readonly VoteRuleName[] = VOTE_RULES;
 
 const STYLE = `
 :root{color-scheme:light;--ok:#1a7f37;--ok-bg:#dafbe1;--bad:#cf222e;--bad-bg:#ffebe9;--muted:#57606a;--line:#d0d7de}

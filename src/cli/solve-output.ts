@@ -1,4 +1,4 @@
-import type { ProblemResult } from "../run/index.js";
+import { type ProblemResult, VOTE_RULES } from "../run/index.js";
 
 /** Prints one solved question: each chain with its steps marked, the vote table and the answer. */
 export function printSolve(result: ProblemResult, json: boolean, out: NodeJS.WritableStream): void {
@@ -18,6 +18,6 @@ export function printSolve(result: ProblemResult, json: boolean, out: NodeJS.Wri
   }
   out.write(`\nvotes (${result.rule}):\n`);
   for (const entry of result.votes) out.write(`  ${entry.answer.padStart(10)}  ${String(entry.count).padStart(3)} chains  weight ${entry.weight.toFixed(2)}\n`);
-  const others = (["majority", "verified", "logprob"] as const).map((rule) => `${rule} ${result.byRule[rule].answer ?? "-"}`).join(", ");
+  const others = VOTE_RULES.map((rule) => `${rule} ${result.byRule[rule].answer ?? "-"}`).join(", ");
   out.write(`\nanswer: ${result.answer ?? "(none)"}  (vote share ${(100 * result.voteShare).toFixed(0)}%, ${result.samplesUsed} chains; ${others})\n`);
 }

@@ -37,15 +37,11 @@ const GenerationConfig = z.looseObject({
 
 /** What cot-sc reads from a model directory's JSON files, normalised across model families. */
 export interface ModelConfig {
-  modelType: string;
-  layers: number | undefined;
   /** Key/value heads (grouped-query attention: fewer than the query heads). */
   kvHeads: number | undefined;
   headDim: number | undefined;
   maxPositions: number | undefined;
   eosTokenIds: number[];
-  bosTokenId: number | undefined;
-  padTokenId: number | undefined;
   /** Sampling defaults from generation_config.json, when it has them. */
   generation: { temperature?: number; topK?: number; topP?: number; doSample?: boolean; maxNewTokens?: number };
 }
@@ -107,14 +103,10 @@ export async function resolveModelDirectory(directory: string): Promise<ModelFil
     optimumGraph,
     splitCacheGraph,
     config: {
-      modelType: c.model_type ?? "unknown",
-      layers: c.num_hidden_layers ?? c.n_layer,
       kvHeads: c.num_key_value_heads ?? queryHeads,
       headDim: c.head_dim ?? (hidden && queryHeads ? hidden / queryHeads : undefined),
       maxPositions: c.max_position_embeddings ?? c.n_positions,
       eosTokenIds: eos === null || eos === undefined ? [] : Array.isArray(eos) ? eos : [eos],
-      bosTokenId: c.bos_token_id ?? undefined,
-      padTokenId: c.pad_token_id ?? undefined,
       generation: generationDefaults,
     },
   };

@@ -3,4 +3,5 @@ export type { EngineOptions, RunOptions, SolveOptions, StoppingOptions } from ".
 export { summarize, type SummarizeOptions } from "./summary.js";
 export type { ChainReport, ProblemResult, RuleOutcome, RunSettings, RunSummary, SummaryProvenance, VoteEntry, VoteRuleName } from "./types.js";
 export { VERSION } from "./version.js";
+export { VOTE_RULES } from "../vote/index.js";
 export { checkRunOptions } from "./options.js";

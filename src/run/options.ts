@@ -3,6 +3,7 @@ import { z } from "zod";
 
 import type { Backend } from "../backends/backend.js";
 import { OptionsError, type ProblemError } from "../errors.js";
+import { VOTE_RULES } from "../vote/index.js";
 
 const positiveInt = z.number().int().positive();
 
@@ -23,7 +24,7 @@ export const stoppingSchema = z.discriminatedUnion("rule", [
   }),
 ]);
 
-export const voteRuleSchema = z.enum(["majority", "verified", "logprob"]);
+export const voteRuleSchema = z.enum(VOTE_RULES);
 
 /** Options of `engine.solve` and `engine.run`, validated at the boundary. */
 export const solveOptionsSchema = z.strictObject({

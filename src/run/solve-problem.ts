@@ -1,7 +1,7 @@
 import type { Backend, SampleRequest, SampledChain } from "../backends/backend.js";
 import type { Problem } from "../problems/problem.js";
 import { verifyChain } from "../verify/index.js";
-import { adaptiveRule, escRule, fixedRule, type StoppingRule, voteAll } from "../vote/index.js";
+import { adaptiveRule, byRule, escRule, fixedRule, type StoppingRule, voteAll } from "../vote/index.js";
 import { calculatorHook } from "./calculator-hook.js";
 import type { ParsedSolveOptions } from "./options.js";
 import { sameAnswer } from "./same-answer.js";
@@ -77,7 +77,7 @@ export async function solveProblem(problem: Problem, context: SolveContext, opti
     rule: options.vote,
     samplesUsed: chains.length,
     chainAccuracy: withGold,
-    byRule: { majority: outcome("majority"), verified: outcome("verified"), logprob: outcome("logprob") },
+    byRule: byRule(outcome),
     chains,
     usage,
     stoppedBy,

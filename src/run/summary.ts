@@ -1,4 +1,4 @@
-import { votedAtK } from "../vote/index.js";
+import { byRule, votedAtK } from "../vote/index.js";
 import { sameAnswer } from "./same-answer.js";
 import type { ProblemResult, RunSummary, SummaryProvenance, VoteRuleName } from "./types.js";
 
@@ -41,7 +41,7 @@ export function summarize(results: readonly ProblemResult[], timing: number | Su
     withGold: graded.length,
     singleChainAccuracy: mean(chainOutcomes),
     greedyAccuracy: mean(greedy),
-    votedAccuracy: { majority: voted("majority"), verified: voted("verified"), logprob: voted("logprob") },
+    votedAccuracy: byRule(voted),
     meanSamplesUsed: mean(results.map((r) => r.samplesUsed)) ?? 0,
     generatedTokens: generated,
     promptTokens: results.reduce((sum, r) => sum + r.usage.promptTokens, 0),

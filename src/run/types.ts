@@ -1,8 +1,10 @@
 import type { FinishReason, SampleUsage } from "../backends/backend.js";
 import type { ChainStatus, StepVerdict } from "../verify/index.js";
 
-/** The vote rules; every result carries what each would have chosen. */
-export type VoteRuleName = "majority" | "verified" | "logprob";
+import type { VoteRule } from "../vote/index.js";
+
+/** The vote rules (defined in `vote/`); every result carries what each would have chosen. */
+export type VoteRuleName = VoteRule;
 
 /** One chain as the engine reports it: the text, how it ended, its checked steps and its answer. */
 export interface ChainReport {

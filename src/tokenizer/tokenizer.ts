@@ -23,7 +23,6 @@ const TokenizerConfig = z.looseObject({
 /** A loaded tokenizer: the Hugging Face `tokenizer.json` through @huggingface/tokenizers, plus byte tables. */
 export interface LoadedTokenizer {
   encode(text: string): number[];
-  decode(ids: readonly number[]): string;
   /** The bytes of each token id (empty for special tokens). */
   readonly tokenBytes: readonly Uint8Array[];
   readonly vocabSize: number;
@@ -81,7 +80,6 @@ export async function loadTokenizer(directory: string): Promise<LoadedTokenizer>
   const template = parsedConfig.data.chat_template;
   return {
     encode: (text) => tokenizer.encode(text).ids,
-    decode: (ids) => tokenizer.decode([...ids], { skip_special_tokens: true }),
     tokenBytes,
     vocabSize: size,
     maxTokenCharacters: Math.max(1, ...tokenBytes.map((bytes) => bytes.length), ...added.map((t) => t.content.length)),

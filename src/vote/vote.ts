@@ -1,4 +1,4 @@
-import { voteWeight, type VoteInput, type VoteRule, type WeightOptions } from "./weights.js";
+import { VOTE_RULES, voteWeight, type VoteInput, type VoteRule, type WeightOptions } from "./weights.js";
 
 /** One answer's share of the vote. */
 export interface Tally {
@@ -89,12 +89,13 @@ export function vote(chains: readonly VoteInput[], rule: VoteRule, options: Weig
   };
 }
 
-/** The result of every rule over the same chains. */
-export interface VoteResults {
-  readonly majority: VoteResult;
-  readonly verified: VoteResult;
-  readonly logprob: VoteResult;
+/** A record with one entry per vote rule, each made by `make`. */
+export function byRule<T>(make: (rule: VoteRule) => T): { [R in VoteRule]: T } {
+  return Object.fromEntries(VOTE_RULES.map((rule) => [rule, make(rule)])) as { [R in VoteRule]: T };
 }
+
+/** The result of every rule over the same chains. */
+export type VoteResults = { readonly [R in VoteRule]: VoteResult };
 
 /**
  * Votes by every rule at once, for reports that compare them.
@@ -103,9 +104,5 @@ export interface VoteResults {
  * voteAll(chains).verified.answer;
  */
 export function voteAll(chains: readonly VoteInput[], options: WeightOptions = {}): VoteResults {
-  return {
-    majority: vote(chains, "majority", options),
-    verified: vote(chains, "verified", options),
-    logprob: vote(chains, "logprob", options),
-  };
+  return byRule((rule) => vote(chains, rule, options));
 }

@@ -10,8 +10,11 @@ export interface VoteInput {
   readonly tokens: number;
 }
 
+/** The vote rules, defined here once; every list and record of rules elsewhere is derived from it. */
+export const VOTE_RULES = ["majority", "verified", "logprob"] as const;
+
 /** How votes are weighted. */
-export type VoteRule = "majority" | "verified" | "logprob";
+export type VoteRule = (typeof VOTE_RULES)[number];
 
 /** Options of the weighted rules. */
 export interface WeightOptions {

@@ -2,7 +2,9 @@ import { readFileSync } from "node:fs";
 
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 
+import { createOnnxBackend } from "../../src/backends/onnx.js";
 import { createEngine, type Engine, OptionsError } from "../../src/index.js";
+import { SHIPPED_MODEL } from "../../src/model/model-dir.js";
 
 const reference = readFileSync(new URL("../../fixtures/reference.jsonl", import.meta.url), "utf8")
   .trim()
@@ -50,9 +52,14 @@ describe("the engine on the shipped model", () => {
   });
 
   test("adaptive stopping draws chains in rounds and stops when the vote is settled", async () => {
-    const result = await engine.solve("What is 12+30?", { samples: 40, stopping: { rule: "adaptive" } });
-    expect(result.samplesUsed % 4).toBe(0);
-    if (result.stoppedBy === "rule") expect(result.samplesUsed).toBeLessThan(40);
+    // greedy chains all agree, so the rule must fire after the first round
+    const settled = await engine.solve("What is 12+30?", { samples: 40, temperature: 0, stopping: { rule: "adaptive" } });
+    expect(settled.stoppedBy).toBe("rule");
+    expect(settled.samplesUsed % 4).toBe(0);
+    expect(settled.samplesUsed).toBeLessThan(40);
+    // without the rule, the whole budget is drawn
+    const fixed = await engine.solve("What is 12+30?", { samples: 12, temperature: 0 });
+    expect(fixed).toMatchObject({ stoppedBy: "budget", samplesUsed: 12 });
   });
 
   test("several problems at once share decode batches and keep their own seeds", async () => {
@@ -61,11 +68,22 @@ describe("the engine on the shipped model", () => {
       { id: "b", question: reference[1]!.question, gold: "4" },
       { id: "c", question: "What is 120-45?", gold: "75" },
     ];
-    const together: Record<string, string[]> = {};
-    for await (const r of engine.run(problems, { samples: 4, concurrency: 3 })) together[r.id] = r.chains.map((c) => c.text);
-    const alone = await engine.solve("What is 7*8?", { samples: 4 });
-    expect(together.a).toEqual(alone.chains.map((c) => c.text));
-    expect(Object.keys(together).sort()).toEqual(["a", "b", "c"]);
+    const backend = await createOnnxBackend(SHIPPED_MODEL);
+    const shared = await createEngine({ backend });
+    try {
+      const before = await backend.stats();
+      const together: Record<string, string[]> = {};
+      for await (const r of shared.run(problems, { samples: 4, concurrency: 3 })) together[r.id] = r.chains.map((c) => c.text);
+      const after = await backend.stats();
+      // more than one problem's 4 rows per decode step on average: the problems shared batches
+      expect((after.rowSteps - before.rowSteps) / (after.steps - before.steps)).toBeGreaterThan(4);
+      const alone = await engine.solve("What is 7*8?", { samples: 4 });
+      expect(together.a).toEqual(alone.chains.map((c) => c.text));
+      expect(Object.keys(together).sort()).toEqual(["a", "b", "c"]);
+    } finally {
+      await shared.close();
+      await backend.close();
+    }
   });
 
   test("bad options are typed errors naming the field", async () => {
