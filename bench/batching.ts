@@ -17,7 +17,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createOnnxBackend, type OnnxBackend } from "../src/backends/onnx.js";
 import { SHIPPED_MODEL } from "../src/model/model-dir.js";
 import type { Problem } from "../src/problems/problem.js";
-import { createEngine } from "../src/run/engine.js";
+import { createEngine } from "../src/engine.js";
 
 const quick = process.argv.includes("--quick");
 const PROBLEMS = quick ? 8 : 40;

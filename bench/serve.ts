@@ -16,7 +16,7 @@ import OpenAI from "openai";
 import { createOnnxBackend } from "../src/backends/onnx.js";
 import { SHIPPED_MODEL } from "../src/model/model-dir.js";
 import { loadPromptSet } from "../src/prompt/index.js";
-import { createEngine } from "../src/run/engine.js";
+import { createEngine } from "../src/engine.js";
 import { createServer } from "../src/server/server.js";
 
 const quick = process.argv.includes("--quick");

@@ -8,7 +8,8 @@
  * console.log(result.answer, result.voteShare);
  * await engine.close();
  */
-export { createEngine, summarize, VERSION } from "./run/index.js";
+export { createEngine } from "./engine.js";
+export { engineOn, summarize, VERSION } from "./run/index.js";
 export type {
   ChainReport,
   Engine,
@@ -23,9 +24,23 @@ export type {
   VoteEntry,
   VoteRuleName,
 } from "./run/index.js";
-export type { Backend, FinishReason, ForceHook, SampledChain, SampleRequest, SampleResult, SampleUsage } from "./backends/backend.js";
+export type {
+  Backend,
+  BackendCapabilities,
+  BackendDefaults,
+  BackendDescription,
+  BackendWarning,
+  ChatMessage,
+  FinishReason,
+  ForceHook,
+  SampledChain,
+  SampleRequest,
+  SampleResult,
+  SampleUsage,
+} from "./backends/backend.js";
 export { createOnnxBackend, type OnnxBackend, type OnnxBackendOptions } from "./backends/onnx.js";
 export { createReplayBackend } from "./backends/replay.js";
+export { createOpenAIBackend, RemoteBackendError, type OpenAIBackendOptions } from "./backends/openai.js";
 export { readProblems, type Problem, type ReadProblemsOptions } from "./problems/index.js";
 export { buildChatPrompt, buildPrompt, loadPromptSet, type PromptSet } from "./prompt/index.js";
 export { calculatorResult, extractAnswer, verifyChain, type ChainVerdict, type StepVerdict } from "./verify/index.js";

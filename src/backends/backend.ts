@@ -38,9 +38,19 @@ export interface ForceHook {
   complete(chainText: string, chainIndex: number): string | undefined | Promise<string | undefined>;
 }
 
+/** One chat turn, for backends that render chat prompts (`capabilities.chat`). */
+export interface ChatMessage {
+  role: "system" | "user" | "assistant";
+  content: string;
+}
+
 /** One request: `count` chains for one prompt. */
 export interface SampleRequest {
-  prompt: string;
+  /**
+   * The text the model continues, or chat messages, which the backend that owns the tokenizer renders
+   * with its model's chat template (only where `capabilities.chat`).
+   */
+  prompt: string | readonly ChatMessage[];
   count: number;
   maxTokens: number;
   /** `<= 0` means greedy. */
@@ -64,21 +74,70 @@ export interface SampleRequest {
   onText?: (chainIndex: number, text: string) => void;
 }
 
+/** Something a backend could not do as asked, said out loud rather than dropped. */
+export type BackendWarning =
+  | { type: "unsupported-setting"; setting: string; message: string }
+  | { type: "estimate"; field: string; message: string }
+  | { type: "other"; message: string };
+
 export interface SampleResult {
   chains: SampledChain[];
   usage: SampleUsage;
-  /** Settings the backend could not honour, said out loud rather than dropped. */
-  warnings: string[];
+  /** Settings the backend could not honour, estimates it had to make. */
+  warnings: BackendWarning[];
+}
+
+/** A backend's own sampling defaults (a model's generation_config.json), used where a request sets none. */
+export interface BackendDefaults {
+  temperature?: number;
+  topK?: number;
+  topP?: number;
+  maxTokens?: number;
+}
+
+/** What a backend can do, so the engine asks only for what it gets. */
+export interface BackendCapabilities {
+  /** Renders chat messages with the model's chat template (`prompt` may be `ChatMessage[]`). */
+  chat: boolean;
+  /** Per-token log-probabilities (`logprobs`). */
+  logprobs: boolean;
+  /** Forced continuations (the calculator hook). */
+  force: boolean;
+  /** A seeded request is reproducible. */
+  seeded: boolean;
+}
+
+/** Where a backend's chains come from, for results files and reports (what a resume must match). */
+export interface BackendDescription {
+  /** The model directory (absolute) and its graph's content hash, for a local model. */
+  model?: string;
+  graphSha256?: string;
+  graph?: string;
+  layout?: string;
+  device?: string;
+  deviceReasons?: string[];
+  /** The recorded-chains file (absolute), for replay. */
+  recorded?: string;
+  /** The server and the model it serves, for a remote backend. */
+  remote?: { baseUrl: string; model: string };
 }
 
 /**
- * What `run/` sees of a model: one call that turns a prompt into `count` sampled chains.
- * Backends: `onnx` (the batched ONNX sampler) and `replay` (recorded chains from a JSONL file).
+ * What `run/` sees of a model (the spec every provider implements, in the spirit of the Vercel AI
+ * SDK's provider spec): one call that turns a prompt into `count` sampled chains, and what the backend
+ * declares about itself. Providers: `onnx` (the batched ONNX sampler), `replay` (recorded chains from a
+ * JSONL file), `openai` (an OpenAI-compatible server). The composition roots (the CLI, `createEngine`
+ * in the package's index) build them; `run/` only receives one.
  */
 export interface Backend {
   readonly name: string;
   /** Whether the backend formats prompts itself (replay ignores the prompt and serves by problem id). */
   readonly needsPrompt: boolean;
+  readonly defaults: BackendDefaults;
+  readonly capabilities: BackendCapabilities;
+  /** The prompt set the model was trained on (its `cot-sc.json`), when it says. */
+  readonly promptSet?: string;
+  readonly description: BackendDescription;
   sampleChains(request: SampleRequest): Promise<SampleResult>;
   close(): Promise<void>;
 }

@@ -1,11 +1,16 @@
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+
 import type { Logger } from "pino";
 
-import { AbortError, PromptTooLongError } from "../errors.js";
+import { AbortError, CotScError, PromptTooLongError } from "../errors.js";
 import type { LoadModelOptions } from "../model/loaded-model.js";
-import { loadTokenizer, type LoadedTokenizer } from "../tokenizer/index.js";
+import { loadTokenizer, type LoadedTokenizer, renderChat } from "../tokenizer/index.js";
 import type { SchedulerStats } from "../model/scheduler.js";
 import { type DecoderInfo, startDecoder } from "../model/worker-decoder.js";
-import type { Backend, SampleRequest, SampleResult } from "./backend.js";
+import type { Backend, BackendDefaults, ChatMessage, SampleRequest, SampleResult } from "./backend.js";
 
 export interface OnnxBackendOptions extends LoadModelOptions {
   /** Run the decode loop in a worker thread (default true). */
@@ -62,23 +67,53 @@ export async function createOnnxBackend(directory: string, options: OnnxBackendO
   }
   const handle = decoderLoad.value;
   const tokenizer = tokenizerLoad.value;
-  logger?.debug({ graph: handle.info.graphPath, layout: handle.info.layout }, "onnx backend ready");
+  const info = handle.info;
+  logger?.debug({ graph: info.graphPath, layout: info.layout }, "onnx backend ready");
+  const generation = info.config.generation;
+  const defaults: BackendDefaults = {
+    ...(generation.temperature !== undefined && generation.doSample !== false ? { temperature: generation.temperature } : {}),
+    ...(generation.topK !== undefined ? { topK: generation.topK } : {}),
+    ...(generation.topP !== undefined ? { topP: generation.topP } : {}),
+    ...(generation.maxNewTokens !== undefined ? { maxTokens: generation.maxNewTokens } : {}),
+  };
+  const promptSet = await modelPromptSet(directory);
+  const template = info.chatTemplate;
+  // the backend owns the tokenizer, so it renders chat prompts with the model's template
+  const render = (prompt: string | readonly ChatMessage[]): string =>
+    typeof prompt === "string"
+      ? prompt
+      : renderChat(template!, prompt, { ...(info.bosToken ? { bosToken: info.bosToken } : {}), ...(info.eosToken ? { eosToken: info.eosToken } : {}) });
   return {
     name: "onnx",
     needsPrompt: true,
+    defaults,
+    capabilities: { chat: template !== undefined, logprobs: true, force: true, seeded: true },
+    ...(promptSet ? { promptSet } : {}),
+    description: {
+      model: resolve(directory),
+      graphSha256: await sha256File(info.graphPath),
+      graph: info.graphPath,
+      layout: info.layout,
+      device: info.device.device,
+      deviceReasons: info.device.reasons,
+    },
     directory,
     stats: () => handle.stats(),
     info: handle.info,
     tokenizer,
     sampleChains(request: SampleRequest): Promise<SampleResult> {
       if (request.signal?.aborted) return Promise.reject(new AbortError());
+      if (typeof request.prompt !== "string" && template === undefined) {
+        return Promise.reject(new CotScError("NO_CHAT_TEMPLATE", `${directory}: chat messages need a chat template, and this model has none`));
+      }
+      const prompt = render(request.prompt);
       const limit = handle.info.maxPositions;
       // why: a prompt that cannot fit is refused before it is tokenized (a 10 MB question would take
       // seconds to encode) and before it joins a batch (where it would fail every other request too)
-      if (limit !== undefined && request.prompt.length / tokenizer.maxTokenCharacters >= limit) {
-        return Promise.reject(new PromptTooLongError(undefined, limit, `${request.prompt.length} characters`));
+      if (limit !== undefined && prompt.length / tokenizer.maxTokenCharacters >= limit) {
+        return Promise.reject(new PromptTooLongError(undefined, limit, `${prompt.length} characters`));
       }
-      const promptIds = tokenizer.encode(request.prompt);
+      const promptIds = tokenizer.encode(prompt);
       if (limit !== undefined && promptIds.length >= limit) {
         return Promise.reject(new PromptTooLongError(promptIds.length, limit, `${promptIds.length} tokens`));
       }
@@ -92,7 +127,8 @@ export async function createOnnxBackend(directory: string, options: OnnxBackendO
             firstIndex: request.firstIndex ?? 0,
             maxTokens: request.maxTokens,
             sampling: { temperature: request.temperature, topK: request.topK, topP: request.topP },
-            stop: request.stop,
+            // a chat turn's end may be decoded as text: the template's end-of-sequence token stops it too
+            stop: typeof request.prompt === "string" || !info.eosToken || request.stop.includes(info.eosToken) ? request.stop : [...request.stop, info.eosToken],
             stopAtAnswerLine,
             ...(force ? { forceTrigger: force.trigger } : {}),
             ...(request.logprobs ? { logprobs: true } : {}),
@@ -119,4 +155,21 @@ export async function createOnnxBackend(directory: string, options: OnnxBackendO
     },
     close: () => handle.close(),
   };
+}
+
+/** The model's own prompt set, from `cot-sc.json` in its directory (the shipped model has one). */
+async function modelPromptSet(directory: string): Promise<string | undefined> {
+  try {
+    const json = JSON.parse(await readFile(join(directory, "cot-sc.json"), "utf8")) as { promptSet?: unknown };
+    return typeof json.promptSet === "string" ? json.promptSet : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The content hash of a file (the model's graph: two models in one directory are not the same model). */
+async function sha256File(path: string): Promise<string> {
+  const hash = createHash("sha256");
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest("hex");
 }

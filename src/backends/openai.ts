@@ -2,7 +2,7 @@ import OpenAI from "openai";
 import type { Logger } from "pino";
 
 import { AbortError, CotScError } from "../errors.js";
-import type { Backend, FinishReason, SampledChain, SampleRequest, SampleResult } from "./backend.js";
+import type { Backend, BackendWarning, FinishReason, SampledChain, SampleRequest, SampleResult } from "./backend.js";
 
 export interface OpenAIBackendOptions {
   /** The server's API root, e.g. `http://127.0.0.1:8000/v1` (vLLM, SGLang, llama.cpp's server, cot-sc serve). */
@@ -57,10 +57,10 @@ export async function createOpenAIBackend(options: OpenAIBackendOptions): Promis
     maxRetries,
   });
 
-  async function once(request: SampleRequest, first: number, count: number): Promise<{ choices: Choice[]; promptTokens: number }> {
+  async function once(request: SampleRequest, prompt: string, first: number, count: number): Promise<{ choices: Choice[]; promptTokens: number }> {
     const body = {
       model: options.model,
-      prompt: request.prompt,
+      prompt,
       n: count,
       max_tokens: request.maxTokens,
       temperature: request.temperature,
@@ -94,11 +94,18 @@ export async function createOpenAIBackend(options: OpenAIBackendOptions): Promis
   return {
     name: "openai",
     needsPrompt: true,
+    // the server's own defaults apply where a request sets none; cot-sc cannot read them
+    defaults: {},
+    capabilities: { chat: false, logprobs: true, force: false, seeded: true },
+    description: { remote: { baseUrl: options.baseURL, model: options.model } },
     async sampleChains(request: SampleRequest): Promise<SampleResult> {
       const started = performance.now();
       const firstIndex = request.firstIndex ?? 0;
       const chains = new Map<number, SampledChain>();
-      const warnings: string[] = [];
+      const warnings: BackendWarning[] = [];
+      if (typeof request.prompt !== "string") throw new RemoteBackendError("send text prompts: this backend renders no chat template", options.baseURL);
+      if (request.force !== undefined) warnings.push({ type: "unsupported-setting", setting: "calculator", message: "openai: forced continuations (calculator) need the model in-process; ignored" });
+      const prompt = request.prompt;
       let promptTokens = 0;
       let rounds = 0;
       while (chains.size < request.count) {
@@ -106,7 +113,7 @@ export async function createOpenAIBackend(options: OpenAIBackendOptions): Promis
         let first = firstIndex;
         while (chains.has(first)) first++;
         const count = request.count - chains.size;
-        const answer = await once(request, first, count);
+        const answer = await once(request, prompt, first, count);
         rounds++;
         if (rounds === 1) promptTokens = answer.promptTokens;
         let added = 0;
@@ -118,7 +125,9 @@ export async function createOpenAIBackend(options: OpenAIBackendOptions): Promis
           added++;
         }
         if (added === 0) throw new RemoteBackendError(`asked for ${count} chains, the answer had none usable`, options.baseURL);
-        if (added < count && warnings.length === 0) warnings.push(`the server returned ${added} of ${count} choices (it may ignore n); the rest were asked for again`);
+        if (added < count && !warnings.some((w) => w.type === "unsupported-setting" && w.setting === "n")) {
+          warnings.push({ type: "unsupported-setting", setting: "n", message: `openai: the server returned ${added} of ${count} choices (it may ignore n); the rest were asked for again` });
+        }
       }
       const ordered = [...chains.values()].sort((a, b) => a.index - b.index);
       return {

@@ -1,8 +1,10 @@
+import { resolve } from "node:path";
+
 import { AbortError, InputError, OptionsError } from "../errors.js";
 import { readJsonLines } from "../problems/read-json-lines.js";
 import { recordedProblemSchema } from "../problems/recorded-chains.js";
 import { inputErrorFromZod } from "../problems/zod-input-error.js";
-import type { Backend, SampledChain, SampleRequest, SampleResult } from "./backend.js";
+import type { Backend, BackendWarning, SampledChain, SampleRequest, SampleResult } from "./backend.js";
 
 export interface ReplayBackendOptions {
   /** Serve only chains whose `source` is listed (e.g. ["gpt4_COT", "code002_COT"]); default: all chains. */
@@ -34,15 +36,18 @@ export async function createReplayBackend(file: string, options: ReplayBackendOp
   const chainsById = await loadRecordedChains(file, options);
   const warned = new Set<string>();
   // Why once: the same caveat on every problem's result would bury the warnings that differ per problem.
-  const once = (warnings: string[], warning: string): void => {
-    if (warned.has(warning)) return;
-    warned.add(warning);
+  const once = (warnings: BackendWarning[], warning: BackendWarning): void => {
+    if (warned.has(warning.message)) return;
+    warned.add(warning.message);
     warnings.push(warning);
   };
 
   return {
     name: "replay",
     needsPrompt: false,
+    defaults: {},
+    capabilities: { chat: false, logprobs: false, force: false, seeded: true },
+    description: { recorded: resolve(file) },
     async sampleChains(request: SampleRequest): Promise<SampleResult> {
       const started = performance.now();
       if (request.signal?.aborted) throw new AbortError();
@@ -63,16 +68,21 @@ export async function createReplayBackend(file: string, options: ReplayBackendOp
         index: firstIndex + offset,
       }));
 
-      const warnings: string[] = [];
+      const warnings: BackendWarning[] = [];
       if (chains.length < request.count) {
-        warnings.push(
-          `problem "${request.problemId}" has ${recorded.length} recorded chains; asked for chains ${firstIndex}..${firstIndex + request.count - 1}, served ${chains.length}`,
-        );
+        warnings.push({
+          type: "other",
+          message: `problem "${request.problemId}" has ${recorded.length} recorded chains; asked for chains ${firstIndex}..${firstIndex + request.count - 1}, served ${chains.length}`,
+        });
       }
-      once(warnings, "replay: token counts are estimates (characters / 4); recorded chains carry no token counts");
-      once(warnings, "replay: recorded chains carry no log-probabilities; logprob is 0, so the logprob vote degenerates to majority");
-      once(warnings, "replay: temperature, topK, topP, seed, maxTokens and stop are ignored; recorded chains are served as recorded");
-      if (request.force !== undefined) once(warnings, "replay: forced continuations (calculator) are ignored; recorded chains cannot be changed");
+      once(warnings, { type: "estimate", field: "tokens", message: "replay: token counts are estimates (characters / 4); recorded chains carry no token counts" });
+      once(warnings, { type: "estimate", field: "logprob", message: "replay: recorded chains carry no log-probabilities; logprob is 0, so the logprob vote degenerates to majority" });
+      once(warnings, {
+        type: "unsupported-setting",
+        setting: "temperature, topK, topP, seed, maxTokens, stop",
+        message: "replay: temperature, topK, topP, seed, maxTokens and stop are ignored; recorded chains are served as recorded",
+      });
+      if (request.force !== undefined) once(warnings, { type: "unsupported-setting", setting: "calculator", message: "replay: forced continuations (calculator) are ignored; recorded chains cannot be changed" });
 
       return {
         chains,

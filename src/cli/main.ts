@@ -2,7 +2,8 @@
 import { pino } from "pino";
 
 import { CotScError, FileError, isFileSystemError } from "../errors.js";
-import { createEngine, type EngineOptions, type SolveOptions, VERSION } from "../run/index.js";
+import { createEngine } from "../engine.js";
+import { type EngineOptions, type SolveOptions, VERSION } from "../run/index.js";
 import { COMMANDS, countFlag, type Flags, helpText, numberFlag, parse } from "./arguments.js";
 import { runCommand } from "./run-command.js";
 import { serveCommand } from "./serve-command.js";

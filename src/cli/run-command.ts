@@ -3,7 +3,8 @@ import { createReadStream, existsSync, statSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 
 import { CotScError, FileError, withFile } from "../errors.js";
-import { checkRunOptions, createEngine, type EngineOptions, type ProblemResult, type SolveOptions, summarize } from "../run/index.js";
+import { createEngine } from "../engine.js";
+import { checkRunOptions, type EngineOptions, type ProblemResult, type SolveOptions, summarize } from "../run/index.js";
 import { readProblems, type Problem } from "../problems/index.js";
 import { countFlag, type Flags } from "./arguments.js";
 import { createProgress } from "./progress.js";

@@ -5,7 +5,7 @@ import type { Logger } from "pino";
 import { createOnnxBackend } from "../backends/onnx.js";
 import { SHIPPED_MODEL } from "../model/index.js";
 import { loadPromptSet } from "../prompt/index.js";
-import { createEngine } from "../run/index.js";
+import { createEngine } from "../engine.js";
 import { createServer, type ServeTarget } from "../server/server.js";
 
 export interface ServeCommandOptions {

@@ -1,7 +1,7 @@
 import type { BuiltPrompt, PromptOptions } from "./build-prompt.js";
 import { fillTemplate } from "./fill-template.js";
 import type { PromptSet } from "./prompt-set.js";
-import { renderChat, type ChatMessage, type RenderChatOptions } from "./render-chat.js";
+import { renderChat, type ChatMessage, type RenderChatOptions } from "../tokenizer/chat-template.js";
 import { selectExemplars } from "./select-exemplars.js";
 
 /**

@@ -1,32 +1,15 @@
-import { createHash } from "node:crypto";
 import { setMaxListeners } from "node:events";
-import { createReadStream } from "node:fs";
-import { readFile } from "node:fs/promises";
-import { join, resolve as resolvePath } from "node:path";
 
 import pLimit from "p-limit";
 import type { Logger } from "pino";
 
 import type { Backend, SampleResult } from "../backends/backend.js";
-import { createOnnxBackend, type OnnxBackend } from "../backends/onnx.js";
-import { createOpenAIBackend } from "../backends/openai.js";
-import { createReplayBackend } from "../backends/replay.js";
-import { OptionsError, ProblemError, PromptTooLongError } from "../errors.js";
-import { SHIPPED_MODEL } from "../model/index.js";
+import { ProblemError, PromptTooLongError } from "../errors.js";
 import type { Problem } from "../problems/problem.js";
-import { buildChatPrompt, buildPrompt, loadPromptSet, type PromptSet } from "../prompt/index.js";
+import { buildChatMessages, buildPrompt, loadPromptSet, type PromptSet } from "../prompt/index.js";
 import { calculatorHook } from "./calculator-hook.js";
 import { silentLogger } from "./logger.js";
-import {
-  engineOptionsSchema,
-  type EngineOptions,
-  parseOptions,
-  type ParsedSolveOptions,
-  runOptionsSchema,
-  type RunOptions,
-  solveOptionsSchema,
-  type SolveOptions,
-} from "./options.js";
+import { parseOptions, type ParsedSolveOptions, runOptionsSchema, type RunOptions, solveOptionsSchema, type SolveOptions } from "./options.js";
 import { solveProblem, type SolveContext } from "./solve-problem.js";
 import type { ProblemResult, RunSettings } from "./types.js";
 import { VERSION } from "./version.js";
@@ -51,71 +34,28 @@ export interface Engine {
 
 const COT_DEFAULTS = { temperature: 0.7, topK: 0, topP: 1, maxTokens: 320 };
 
+/** How an engine treats the backend it is handed. */
+export interface EngineOnOptions {
+  logger?: Logger;
+  /** Close the backend when the engine closes (the composition root built it). Default false. */
+  ownsBackend?: boolean;
+}
+
 /**
- * Creates an engine on a model (the shipped one by default) or on recorded chains.
+ * An engine on the backend it is handed (the Vercel AI SDK's way with providers): `run/` sees only the
+ * backend spec, never a provider. The backend's defaults, prompt set and chat template are used where a
+ * request sets none. `createEngine` in the package's index builds the backend from options (the shipped
+ * model by default) and calls this.
  *
  * @example
- * const engine = await createEngine();
+ * const engine = await engineOn(await createOnnxBackend("models/cot-sc-gpt2-tiny"));
  * const result = await engine.solve("Dad bought 30 apples ...", { samples: 20 });
- * result.answer; result.voteShare; result.chains[0].steps;
- * await engine.close();
  */
-export async function createEngine(options: EngineOptions = {}): Promise<Engine> {
-  const parsed = parseOptions(engineOptionsSchema, options, "engine options");
-  const logger: Logger = parsed.logger ?? silentLogger();
-  let backend: Backend;
-  let onnx: OnnxBackend | undefined;
-  let modelDefaults: Partial<typeof COT_DEFAULTS> = {};
-  let defaultPromptSet = "gsm8k-8shot";
-  let graphSha256: string | undefined;
-  let model = parsed.model ?? SHIPPED_MODEL;
-  // why: a backend the caller handed in is the caller's to close
-  let owned = true;
-  if (typeof parsed.backend === "object") {
-    backend = parsed.backend;
-    owned = false;
-    if (isOnnxBackend(backend)) {
-      onnx = backend;
-      model = backend.directory;
-    }
-  } else if (parsed.backend === "openai") {
-    if (!parsed.baseUrl || !parsed.remoteModel) {
-      throw new OptionsError("invalid engine options", ["baseUrl, remoteModel: the openai backend needs the server's URL and the model it serves"]);
-    }
-    backend = await createOpenAIBackend({
-      baseURL: parsed.baseUrl,
-      model: parsed.remoteModel,
-      ...(parsed.apiKey ? { apiKey: parsed.apiKey } : {}),
-      ...(parsed.timeoutMs ? { timeoutMs: parsed.timeoutMs } : {}),
-      ...(parsed.maxRetries !== undefined ? { maxRetries: parsed.maxRetries } : {}),
-      logger,
-    });
-  } else if (parsed.backend === "replay") {
-    if (!parsed.recorded) throw new OptionsError("invalid engine options", ['recorded: the replay backend needs a recorded-chains file']);
-    backend = await createReplayBackend(parsed.recorded, parsed.sources ? { sources: parsed.sources } : {});
-  } else {
-    onnx = await createOnnxBackend(model, {
-      device: parsed.device,
-      graph: parsed.graph,
-      worker: parsed.worker,
-      logger,
-      ...(parsed.maxBatchRows ? { maxBatchRows: parsed.maxBatchRows } : {}),
-      batching: parsed.batching,
-      ...(parsed.threads ? { session: { intraOpThreads: parsed.threads } } : {}),
-    });
-    backend = onnx;
-  }
-  if (onnx) {
-    const generation = onnx.info.config.generation;
-    modelDefaults = {
-      ...(generation.temperature !== undefined && generation.doSample !== false ? { temperature: generation.temperature } : {}),
-      ...(generation.topK !== undefined ? { topK: generation.topK } : {}),
-      ...(generation.topP !== undefined ? { topP: generation.topP } : {}),
-      ...(generation.maxNewTokens !== undefined ? { maxTokens: generation.maxNewTokens } : {}),
-    };
-    defaultPromptSet = (await modelPromptSet(model)) ?? defaultPromptSet;
-    graphSha256 = await sha256File(onnx.info.graphPath);
-  }
+export async function engineOn(backend: Backend, options: EngineOnOptions = {}): Promise<Engine> {
+  const logger: Logger = options.logger ?? silentLogger();
+  const modelDefaults = backend.defaults;
+  const defaultPromptSet = backend.promptSet ?? "gsm8k-8shot";
+  const description = backend.description;
   const promptSets = new Map<string, Promise<PromptSet>>();
   const promptSet = (name: string): Promise<PromptSet> => {
     let set = promptSets.get(name);
@@ -136,13 +76,9 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     if (!backend.needsPrompt) return { backend, prompt: { text: problem.question, stop: [] }, sampling };
     const set = await promptSet(solve.prompt.set ?? defaultPromptSet);
     const shots = solve.prompt.shots === undefined ? {} : { shots: solve.prompt.shots };
-    const info = onnx?.info;
-    const prompt = info?.chatTemplate
-      ? buildChatPrompt(set, problem.question, info.chatTemplate, {
-          ...shots,
-          ...(info.bosToken ? { bosToken: info.bosToken } : {}),
-          ...(info.eosToken ? { eosToken: info.eosToken } : {}),
-        })
+    // a chat model gets messages, which its backend renders with the model's template
+    const prompt = backend.capabilities.chat
+      ? { text: buildChatMessages(set, problem.question, shots), stop: [...(set.chat?.stop ?? [])] }
       : buildPrompt(set, problem.question, shots);
     return { backend, prompt, sampling };
   };
@@ -165,9 +101,9 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
     const sampling = samplingOf(solve);
     return {
       backend: backend.name,
-      ...(onnx ? { model: resolvePath(model), ...(graphSha256 ? { graphSha256 } : {}) } : {}),
-      ...(backend.name === "replay" && parsed.recorded ? { recorded: resolvePath(parsed.recorded) } : {}),
-      ...(backend.name === "openai" && parsed.baseUrl ? { remote: { baseUrl: parsed.baseUrl, model: parsed.remoteModel ?? "" } } : {}),
+      ...(description.model ? { model: description.model, ...(description.graphSha256 ? { graphSha256: description.graphSha256 } : {}) } : {}),
+      ...(description.recorded ? { recorded: description.recorded } : {}),
+      ...(description.remote ? { remote: description.remote } : {}),
       promptSet: backend.needsPrompt ? (solve.prompt.set ?? defaultPromptSet) : null,
       shots: solve.prompt.shots ?? null,
       samples: solve.samples,
@@ -184,8 +120,11 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
   return {
     info: {
       backend: backend.name,
-      device: onnx ? onnx.info.device.device : "none",
-      ...(onnx ? { model, graph: onnx.info.graphPath, layout: onnx.info.layout, deviceReasons: onnx.info.device.reasons } : {}),
+      device: description.device ?? "none",
+      ...(description.model ? { model: description.model } : {}),
+      ...(description.graph ? { graph: description.graph } : {}),
+      ...(description.layout ? { layout: description.layout } : {}),
+      ...(description.deviceReasons ? { deviceReasons: description.deviceReasons } : {}),
     },
     async solve(question, options = {}) {
       const { id, gold, ...rest } = options;
@@ -263,23 +202,9 @@ export async function createEngine(options: EngineOptions = {}): Promise<Engine>
       }
     },
     close: async () => {
-      if (owned) await backend.close();
+      if (options.ownsBackend) await backend.close();
     },
   };
-}
-
-function isOnnxBackend(backend: Backend): backend is OnnxBackend {
-  return backend.name === "onnx" && "info" in backend && "directory" in backend;
-}
-
-/** The model's own prompt set, from `cot-sc.json` in its directory (the shipped model has one). */
-async function modelPromptSet(directory: string): Promise<string | undefined> {
-  try {
-    const json = JSON.parse(await readFile(join(directory, "cot-sc.json"), "utf8")) as { promptSet?: unknown };
-    return typeof json.promptSet === "string" ? json.promptSet : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** `file:line` of a problem, when it was read from a file. */
@@ -287,11 +212,4 @@ function locationOf(problem: Problem): string | undefined {
   const source = problem.source;
   if (!source) return undefined;
   return `${source.file}${source.line !== undefined ? `:${source.line}` : ""}${source.field !== undefined ? ` ${source.field}` : ""}`;
-}
-
-/** The content hash of a file (the model's graph: two models in one directory are not the same model). */
-async function sha256File(path: string): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest("hex");
 }

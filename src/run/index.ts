@@ -1,5 +1,6 @@
-export { createEngine, type Engine } from "./engine.js";
+export { engineOn, type Engine, type EngineOnOptions } from "./engine.js";
 export type { EngineOptions, RunOptions, SolveOptions, StoppingOptions } from "./options.js";
+export { engineOptionsSchema, parseOptions } from "./options.js";
 export { summarize, type SummarizeOptions } from "./summary.js";
 export type { ChainReport, ProblemResult, RuleOutcome, RunSettings, RunSummary, SummaryProvenance, VoteEntry, VoteRuleName } from "./types.js";
 export { VERSION } from "./version.js";

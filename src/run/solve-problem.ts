@@ -1,4 +1,4 @@
-import type { Backend, SampleRequest, SampledChain } from "../backends/backend.js";
+import type { Backend, ChatMessage, SampleRequest, SampledChain } from "../backends/backend.js";
 import type { Problem } from "../problems/problem.js";
 import { verifyChain } from "../verify/index.js";
 import { adaptiveRule, byRule, escRule, fixedRule, type StoppingRule, voteAll } from "../vote/index.js";
@@ -10,7 +10,8 @@ import type { ChainReport, ProblemResult, RuleOutcome, VoteRuleName } from "./ty
 /** What the engine resolved for a problem before sampling: its prompt and the sampling settings. */
 export interface SolveContext {
   backend: Backend;
-  prompt: { text: string; stop: string[] };
+  /** The text, or chat messages for a backend that renders them. */
+  prompt: { text: string | ChatMessage[]; stop: string[] };
   sampling: { temperature: number; topK: number; topP: number; maxTokens: number };
 }
 
@@ -45,7 +46,7 @@ export async function solveProblem(problem: Problem, context: SolveContext, opti
   while (chains.length < options.samples) {
     const count = Math.min(round, options.samples - chains.length);
     const result = await backend.sampleChains(request(count, chains.length, sampling.temperature));
-    for (const warning of result.warnings) warnings.add(warning);
+    for (const warning of result.warnings) warnings.add(warning.message);
     usage.promptTokens += result.usage.promptTokens;
     usage.generatedTokens += result.usage.generatedTokens;
     usage.wallMs += result.usage.wallMs;

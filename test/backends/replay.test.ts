@@ -51,9 +51,13 @@ describe("replay backend on the recorded GSM8K chains", () => {
     }
     expect(first.usage.generatedTokens).toBe(first.chains.reduce((sum, chain) => sum + chain.tokens, 0));
     expect(first.usage.promptTokens).toBe(0);
-    expect(first.warnings.join("\n")).toMatch(/estimate/);
-    expect(first.warnings.join("\n")).toMatch(/no log-probabilities.*majority/);
-    expect(first.warnings.join("\n")).toMatch(/temperature, topK, topP, seed/);
+    const messages = first.warnings.map((w) => w.message).join("\n");
+    expect(messages).toMatch(/estimate/);
+    expect(messages).toMatch(/no log-probabilities.*majority/);
+    expect(messages).toMatch(/temperature, topK, topP, seed/);
+    // typed: what kind of warning, and which setting
+    expect(first.warnings).toContainEqual(expect.objectContaining({ type: "estimate", field: "tokens" }));
+    expect(first.warnings).toContainEqual(expect.objectContaining({ type: "unsupported-setting" }));
 
     // General caveats once per backend; the next call is clean.
     const next = await backend.sampleChains(request("0", 7, 5));
@@ -64,7 +68,7 @@ describe("replay backend on the recorded GSM8K chains", () => {
   it("serves fewer chains than asked when the record has fewer, and says so", async () => {
     const result = await backend.sampleChains(request("1318", 10, 8));
     expect(result.chains.map((chain) => chain.index)).toEqual([8, 9, 10, 11]);
-    expect(result.warnings).toEqual([expect.stringMatching(/"1318" has 12 recorded chains.*served 4/)]);
+    expect(result.warnings).toEqual([{ type: "other", message: expect.stringMatching(/"1318" has 12 recorded chains.*served 4/) }]);
     expect((await backend.sampleChains(request("5", 3, 12))).chains).toEqual([]);
   });
 

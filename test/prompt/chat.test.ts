@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { InputError } from "../../src/errors.js";
 import { buildChatMessages, buildChatPrompt } from "../../src/prompt/build-chat-prompt.js";
 import { loadPromptSet } from "../../src/prompt/prompt-set.js";
-import { renderChat } from "../../src/prompt/render-chat.js";
+import { renderChat } from "../../src/tokenizer/chat-template.js";
 
 /** Qwen2.5-Instruct's chat template (tool branches shortened), as its tokenizer_config.json has it. */
 const qwenTemplate = `{%- if tools %}

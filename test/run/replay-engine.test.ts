@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OptionsError } from "../../src/errors.js";
 import { readProblems } from "../../src/problems/index.js";
-import { createEngine, type Engine, type ProblemResult, type RunOptions, summarize } from "../../src/run/index.js";
+import { createEngine } from "../../src/engine.js";
+import { type Engine, type ProblemResult, type RunOptions, summarize } from "../../src/run/index.js";
 
 // Faithful-CoT chains of six large models (CoT and least-to-most prompts): 12 per GSM8K test problem.
 const recorded = new URL("../../data/recorded_chains/faithful_cot_multimodel/gsm8k_test_6lms_cot_ltm.jsonl", import.meta.url).pathname;

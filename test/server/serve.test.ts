@@ -5,7 +5,7 @@ import { createOnnxBackend, type OnnxBackend } from "../../src/backends/onnx.js"
 import { createOpenAIBackend, RemoteBackendError } from "../../src/backends/openai.js";
 import { SHIPPED_MODEL } from "../../src/model/model-dir.js";
 import { loadPromptSet } from "../../src/prompt/index.js";
-import { createEngine, type Engine } from "../../src/run/engine.js";
+import { createEngine, type Engine } from "../../src/engine.js";
 import { createServer, type CotScServer } from "../../src/server/server.js";
 import { startMisbehavingServer } from "./misbehaving-server.js";
 
@@ -233,7 +233,7 @@ describe("the openai backend", () => {
       expect(result.chains.map((c) => c.index)).toEqual([2, 3, 4, 5, 6]);
       expect(result.chains.map((c) => c.text.split("\n")[0])).toEqual([2, 3, 4, 5, 6].map((i) => `chain 9:${i}`));
       expect(result.chains.every((c) => c.logprob === -0.75 && c.tokens === 2)).toBe(true);
-      expect(result.warnings.join(" ")).toMatch(/ignore n/);
+      expect(result.warnings).toEqual([expect.objectContaining({ type: "unsupported-setting", setting: "n", message: expect.stringMatching(/ignore n/) })]);
     } finally {
       await misbehaving.close();
     }
