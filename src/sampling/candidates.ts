@@ -54,6 +54,54 @@ export class Candidates {
     this.sorted = true;
   }
 
+  /**
+   * Keeps the `k` highest-logit candidates (ties by lower id), sorted, by partial selection: a heap of
+   * k over the candidates, O(n log k), instead of sorting the whole vocabulary (llama.cpp's top-k).
+   */
+  selectTop(k: number): void {
+    if (k >= this.size) return;
+    if (this.sorted) {
+      this.size = k;
+      return;
+    }
+    const { ids, logits, order: heap } = this;
+    // a is worse than b: lower logit, or the same logit and a higher id
+    const worse = (a: number, b: number): boolean => logits[a]! < logits[b]! || (logits[a] === logits[b] && ids[a]! > ids[b]!);
+    const siftDown = (from: number, size: number): void => {
+      let at = from;
+      for (;;) {
+        const left = 2 * at + 1;
+        if (left >= size) return;
+        const right = left + 1;
+        const child = right < size && worse(heap[right]!, heap[left]!) ? right : left;
+        if (!worse(heap[child]!, heap[at]!)) return;
+        [heap[at], heap[child]] = [heap[child]!, heap[at]!];
+        at = child;
+      }
+    };
+    // a min-heap (the worst kept candidate at the root) of the first k, then every better one replaces it
+    for (let i = 0; i < k; i++) heap[i] = i;
+    for (let i = (k >> 1) - 1; i >= 0; i--) siftDown(i, k);
+    for (let i = k; i < this.size; i++) {
+      if (worse(heap[0]!, i)) {
+        heap[0] = i;
+        siftDown(0, k);
+      }
+    }
+    // pop the worst first into the back of the scratch arrays: best first at the front
+    for (let size = k; size > 0; size--) {
+      const top = heap[0]!;
+      this.scratchIds[size - 1] = ids[top]!;
+      this.scratchLogits[size - 1] = logits[top]!;
+      heap[0] = heap[size - 1]!;
+      siftDown(0, size - 1);
+    }
+    ids.set(this.scratchIds.subarray(0, k));
+    logits.set(this.scratchLogits.subarray(0, k));
+    this.size = k;
+    this.sorted = true;
+  }
+
   /** Softmax of the surviving logits into `probabilities`, computed in float64. */
   softmax(): void {
     let max = -Infinity;

@@ -7,8 +7,7 @@ export function topKSampler(k: number): Sampler {
     name: `top-k(${k})`,
     apply(candidates: Candidates): void {
       if (k <= 0 || k >= candidates.size) return;
-      candidates.sortByLogit();
-      candidates.size = k;
+      candidates.selectTop(k);
     },
   };
 }

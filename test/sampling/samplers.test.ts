@@ -128,3 +128,24 @@ describe("random streams", () => {
     for (const x of xs) expect(x >= 0 && x < 1).toBe(true);
   });
 });
+
+describe("top-k by partial selection", () => {
+  test("keeps exactly what a full sort keeps, ties by lower id, on random logits with many ties", () => {
+    const rng = createRng(42, 0);
+    for (let trial = 0; trial < 300; trial++) {
+      const vocab = 1 + Math.floor(rng.next() * 300);
+      const logits = Float32Array.from({ length: vocab }, () => Math.floor(rng.next() * 20) / 4);
+      const k = 1 + Math.floor(rng.next() * vocab);
+      if (k >= vocab) continue; // top-k keeps everyone: a no-op
+      const partial = new Candidates(vocab);
+      partial.reset(logits);
+      partial.selectTop(k);
+      const full = new Candidates(vocab);
+      full.reset(logits);
+      full.sortByLogit();
+      full.size = Math.min(k, vocab);
+      expect(Array.from(partial.ids.subarray(0, partial.size))).toEqual(Array.from(full.ids.subarray(0, full.size)));
+      expect(partial.sorted).toBe(true);
+    }
+  });
+});
