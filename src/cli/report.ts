@@ -162,6 +162,21 @@ function renderChain(chain: ChainReport, problemIndex: number): string {
   return `<details class="chain" id="p${problemIndex}-c${chain.index}" data-correct="${status}"><summary>${heading}</summary><pre>${escapeHtml(chain.text)}</pre>${steps}</details>`;
 }
 
+/** The problems whose chains split, fewest agreeing first, each linked to its section. */
+function renderSplit(results: readonly ProblemResult[], summary: RunSummary): string {
+  const split = summary.disagreement?.split ?? [];
+  if (split.length === 0) return `<p class="na">No split votes: every problem's most common answer has at least half of its chains.</p>`;
+  const indexOf = new Map(results.map((result, index) => [result.id, index] as const));
+  const rows = split.map(
+    (s) =>
+      `<tr><td><a href="#p${indexOf.get(s.id) ?? 0}">${escapeHtml(s.id)}</a></td><td class="n">${formatPercent(s.share)}</td><td class="n">${s.distinct}</td><td class="n">${formatNumber(s.entropy, 2)}</td><td>${answerText(s.answer)} ${mark(s.correct)}</td></tr>`,
+  );
+  return [
+    `<p>${split.length} of ${results.length} problems: the most common answer has less than half of the chains (mean agreement ${formatPercent(summary.disagreement.meanShare)}). Worth a person's look.</p>`,
+    `<table class="split"><tr><th>problem</th><th>top answer's share</th><th>distinct answers</th><th>entropy (bits)</th><th>voted answer</th></tr>${rows.join("")}</table>`,
+  ].join("\n");
+}
+
 function renderProblem(result: ProblemResult, problemIndex: number): string {
   const chainsByIndex = new Map(result.chains.map((chain) => [chain.index, chain] as const));
   const status = result.correct === null ? "unknown" : String(result.correct);
@@ -255,6 +270,8 @@ export function renderReport(results: readonly ProblemResult[], summary: RunSumm
     renderSummary(results, summary),
     `<h2>Voted accuracy against samples</h2>`,
     renderAccuracyPlot(summary),
+    `<h2>Where the chains split</h2>`,
+    renderSplit(results, summary),
     `<h2>Problems</h2>`,
     results.length === 0 ? `<p class="na">No problems.</p>` : renderFilter(results),
     ...results.map(renderProblem),

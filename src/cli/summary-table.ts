@@ -36,11 +36,18 @@ export function formatSummaryTable(summary: RunSummary): string {
     ["voted accuracy (verified)", formatPercent(summary.votedAccuracy.verified)],
     ["voted accuracy (logprob)", formatPercent(summary.votedAccuracy.logprob)],
     ["mean samples used", formatNumber(summary.meanSamplesUsed, 1)],
+    ["chains agreeing (mean top share)", formatPercent(summary.disagreement?.meanShare ?? null)],
+    ["split votes (top answer < half)", formatInteger(summary.disagreement?.split.length ?? 0)],
     ["generated tokens", formatInteger(summary.generatedTokens)],
     ["tokens/s", summary.tokensPerSecond === null ? "— (replayed, not decoded)" : formatNumber(summary.tokensPerSecond, 1)],
     ["wall time", formatDuration(summary.wallSeconds)],
   );
   const lines = ["Summary", ...alignRows(rows)];
+  const split = summary.disagreement?.split ?? [];
+  if (split.length > 0) {
+    const shown = split.slice(0, 10).map((s) => `${s.id} (${formatPercent(s.share)}, ${s.distinct} answers)`);
+    lines.push("", `Split votes, fewest agreeing first${split.length > 10 ? ` (10 of ${split.length}; all in summary.json)` : ""}: ${shown.join(", ")}`);
+  }
   if (summary.curve.length > 0) {
     lines.push("", "Voted accuracy (majority) by chains per problem");
     lines.push(...alignRows(summary.curve.map((point) => [`maj@${point.k}`, formatPercent(point.accuracy)] as const)));

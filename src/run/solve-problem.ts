@@ -1,7 +1,7 @@
 import type { Backend, ChatMessage, SampleRequest, SampledChain } from "../backends/backend.js";
 import type { Problem } from "../problems/problem.js";
 import { verifyChain } from "../verify/index.js";
-import { adaptiveRule, byRule, escRule, fixedRule, type StoppingRule, voteAll } from "../vote/index.js";
+import { adaptiveRule, agreement, byRule, escRule, fixedRule, type StoppingRule, voteAll } from "../vote/index.js";
 import { calculatorHook } from "./calculator-hook.js";
 import type { ParsedSolveOptions } from "./options.js";
 import { sameAnswer } from "./same-answer.js";
@@ -82,6 +82,7 @@ export async function solveProblem(problem: Problem, context: SolveContext, opti
     chains,
     usage,
     stoppedBy,
+    agreement: agreement(chains.map((c) => c.answer)),
     warnings: [...warnings],
   };
   if (options.greedyBaseline) {

@@ -1,4 +1,4 @@
-import { byRule, votedAtK } from "../vote/index.js";
+import { agreement, byRule, votedAtK } from "../vote/index.js";
 import { sameAnswer } from "./same-answer.js";
 import type { ProblemResult, RunSummary, SummaryProvenance, VoteRuleName } from "./types.js";
 
@@ -15,6 +15,20 @@ export interface SummarizeOptions {
 }
 
 const CURVE_POINTS = [1, 2, 3, 5, 10, 20, 40, 80];
+
+/** A split vote: the most common answer has less than half of the chains. */
+const SPLIT_SHARE = 0.5;
+
+function disagreementOf(results: readonly ProblemResult[]): RunSummary["disagreement"] {
+  // why recomputed from the chains: results written before agreement was recorded read the same
+  const measures = results.map((r) => ({ result: r, agreement: r.agreement ?? agreement(r.chains.map((c) => c.answer)) }));
+  const mean = (values: number[]): number | null => (values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length);
+  const split = measures
+    .filter((m) => m.result.chains.length > 1 && m.agreement.share < SPLIT_SHARE)
+    .sort((a, b) => a.agreement.share - b.agreement.share || b.agreement.entropy - a.agreement.entropy)
+    .map(({ result, agreement: a }) => ({ id: result.id, share: a.share, distinct: a.distinct, entropy: a.entropy, answer: result.answer, correct: result.correct }));
+  return { meanShare: mean(measures.map((m) => m.agreement.share)), meanEntropy: mean(measures.map((m) => m.agreement.entropy)), split };
+}
 
 /**
  * Totals over a problem set: single-chain accuracy (mean over all chains of the problems with a gold
@@ -56,6 +70,7 @@ export function summarize(results: readonly ProblemResult[], timing: number | Su
       tokensPerSecond: decoded && wallSeconds > 0 ? timedTokens / wallSeconds : null,
     },
     curve,
+    disagreement: disagreementOf(results),
     ...(options.provenance ? { provenance: options.provenance } : {}),
   };
 }

@@ -1,7 +1,7 @@
 import type { FinishReason, SampleUsage } from "../backends/backend.js";
 import type { ChainStatus, StepVerdict } from "../verify/index.js";
 
-import type { VoteRule } from "../vote/index.js";
+import type { Agreement, VoteRule } from "../vote/index.js";
 
 /** The vote rules (defined in `vote/`); every result carries what each would have chosen. */
 export type VoteRuleName = VoteRule;
@@ -63,6 +63,8 @@ export interface ProblemResult {
   usage: SampleUsage;
   /** Why sampling stopped: the rule fired, or the sample budget ran out. */
   stoppedBy: "rule" | "budget";
+  /** How much the chains agree: the top answer's share, distinct answers, entropy (see `agreement`). */
+  agreement: Agreement;
   warnings: string[];
   greedy?: { answer: string | null; correct: boolean | null; text: string };
 }
@@ -88,6 +90,15 @@ export interface RunSummary {
   provenance?: SummaryProvenance;
   /** Voted accuracy (majority) against chains per problem, estimated from the chains drawn. */
   curve: Array<{ k: number; accuracy: number }>;
+  /**
+   * Where the chains disagree: mean agreement, and the problems whose most common answer has less than
+   * half of the chains ("split"), fewest agreeing first: the problems worth a person's look.
+   */
+  disagreement: {
+    meanShare: number | null;
+    meanEntropy: number | null;
+    split: Array<{ id: string; share: number; distinct: number; entropy: number; answer: string | null; correct: boolean | null }>;
+  };
 }
 
 /**

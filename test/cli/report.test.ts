@@ -61,6 +61,9 @@ describe("renderReport", () => {
     expect(html).toContain(`id="p0-c2"`);
     expect(html).toContain("1.235"); // a fractional vote weight
     expect(html).toContain("voted accuracy (verified)</td><td>55.0%");
+    // the split votes, linked to their problems
+    expect(html).toContain("Where the chains split");
+    expect(html).toMatch(/<table class="split">.*<a href="#p2">no-gold<\/a>/s);
   });
 
   it("stays proportional to its content for a large run", () => {

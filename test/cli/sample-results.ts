@@ -58,6 +58,7 @@ export function sampleResults(): ProblemResult[] {
     ],
     usage: { promptTokens: 20, generatedTokens: 120, wallMs: 300 },
     stoppedBy: "rule",
+    agreement: { share: 2 / 3, distinct: 2, entropy: 0.918, unanswered: 0 },
     warnings: [],
     greedy: { answer: "18", correct: true, text: "#### 18" },
   };
@@ -105,6 +106,7 @@ export function sampleSummary(overrides: Partial<RunSummary> = {}): RunSummary {
     singleChainAccuracy: 0.4,
     greedyAccuracy: 0.5,
     votedAccuracy: { majority: 0.5, verified: 0.55, logprob: 0.45 },
+    disagreement: { meanShare: 0.6, meanEntropy: 1, split: [{ id: "no-gold", share: 1 / 3, distinct: 3, entropy: 1.585, answer: "7500", correct: null }] },
     meanSamplesUsed: 2.7,
     generatedTokens: 12345,
     promptTokens: 60,
