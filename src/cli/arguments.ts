@@ -4,7 +4,7 @@ import { OptionsError } from "../errors.js";
 import { VOTE_RULES } from "../run/index.js";
 
 /** The commands of the CLI. */
-export const COMMANDS = ["sample", "solve", "run", "verify", "serve", "help"] as const;
+export const COMMANDS = ["sample", "solve", "run", "distill", "verify", "serve", "help"] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 type Applies = readonly Exclude<CommandName, "help">[];
@@ -20,10 +20,10 @@ interface OptionSpec {
   readonly commands: Applies;
 }
 
-const DECODE: Applies = ["sample", "solve", "run"];
-const VOTE: Applies = ["solve", "run"];
-const ALL: Applies = ["sample", "solve", "run", "verify", "serve"];
-const MODEL: Applies = ["sample", "solve", "run", "serve"];
+const DECODE: Applies = ["sample", "solve", "run", "distill"];
+const VOTE: Applies = ["solve", "run", "distill"];
+const ALL: Applies = ["sample", "solve", "run", "distill", "verify", "serve"];
+const MODEL: Applies = ["sample", "solve", "run", "distill", "serve"];
 
 /**
  * Every option, the commands it applies to, its description and default: the parser and the help are
@@ -53,11 +53,12 @@ export const OPTIONS = {
   "remote-model": { type: "string", value: "NAME", description: "openai: the model the server serves", commands: ["run"] },
   recorded: { type: "string", value: "FILE", description: "replay: the recorded-chains JSONL", default: "the problem file", commands: ["run"] },
   source: { type: "string", multiple: true, value: "NAME", description: "replay: only chains from this source (repeatable)", commands: ["run"] },
-  concurrency: { type: "string", value: "N", description: "problems solved at once (they share decode batches)", default: "4", commands: ["run"] },
-  limit: { type: "string", value: "N", description: "only the first N problems of the file", commands: ["run"] },
-  out: { type: "string", value: "FILE", description: "results, one JSON line per problem, written as each finishes", commands: ["run"] },
+  concurrency: { type: "string", value: "N", description: "problems solved at once (they share decode batches)", default: "4", commands: ["run", "distill"] },
+  limit: { type: "string", value: "N", description: "only the first N problems of the file", commands: ["run", "distill"] },
+  out: { type: "string", value: "FILE", description: "run: results, one JSON line per problem; distill: the chains kept; written as each problem finishes", commands: ["run", "distill"] },
+  "min-share": { type: "string", value: "P", description: "distill: keep a problem's chains only if the voted answer has this share of the vote", default: "0.5", commands: ["distill"] },
   resume: { type: "boolean", description: "continue the run in --out: skip its problems (settings must match)", commands: ["run"] },
-  overwrite: { type: "boolean", description: "replace an existing non-empty --out instead of refusing", commands: ["run"] },
+  overwrite: { type: "boolean", description: "replace an existing non-empty --out instead of refusing", commands: ["run", "distill"] },
   summary: { type: "string", value: "FILE", description: "write the summary (with the settings) as JSON", commands: ["run"] },
   report: { type: "string", value: "FILE", description: "write a self-contained HTML report", commands: ["run"] },
   "skip-invalid": { type: "boolean", description: "report and skip bad problems (bad lines, prompts too long) instead of stopping", commands: ["run"] },
@@ -66,7 +67,7 @@ export const OPTIONS = {
   port: { type: "string", value: "N", description: "port to listen on (0: any free one)", default: "8000", commands: ["serve"] },
   "api-key": { type: "string", value: "KEY", description: "serve: require Authorization: Bearer KEY (or COT_SC_API_KEY); run --backend openai: the key sent (or OPENAI_API_KEY)", commands: ["serve", "run"] },
   "max-batch-rows": { type: "string", value: "N", description: "most chains in one decode batch, across all requests", default: "64", commands: ["serve", "run"] },
-  json: { type: "boolean", description: "print JSON instead of text (run: the summary)", commands: ["sample", "solve", "run"] },
+  json: { type: "boolean", description: "print JSON instead of text (run: the summary; distill: what was kept)", commands: ["sample", "solve", "run", "distill"] },
   verbose: { type: "boolean", description: "log to stderr", commands: ALL },
   help: { type: "boolean", short: "h", description: "show help", commands: ALL },
   version: { type: "boolean", description: "print cot-sc's version", commands: ALL },
@@ -79,6 +80,7 @@ export const COMMAND_HELP: Record<Exclude<CommandName, "help">, { usage: string;
   sample: { usage: 'sample "<question>"', summary: "sample chains for one question and print them (no verification, no vote)" },
   solve: { usage: 'solve "<question>"', summary: "sample chains, check every step, vote, print the answer and the vote table" },
   run: { usage: "run <problems>", summary: "solve a problem set (JSONL, GSM8K, SVAMP, recorded chains); summary, results file, report" },
+  distill: { usage: "distill <problems> --out FILE", summary: "self-consistency as training data: the verified chains that agree with a clear vote, gold answers only for precision" },
   verify: { usage: "verify <file.jsonl | ->", summary: "check the arithmetic of chains: {text} lines, GSM8K records, cot-sc results or sample --json output" },
   serve: { usage: "serve", summary: "serve the model over the OpenAI API (/v1/completions, /v1/chat/completions) and /v1/solve" },
 };

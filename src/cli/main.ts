@@ -7,6 +7,7 @@ import { type EngineOptions, type SolveOptions, VERSION } from "../run/index.js"
 import { COMMANDS, countFlag, type Flags, helpText, numberFlag, parse } from "./arguments.js";
 import { runCommand } from "./run-command.js";
 import { serveCommand } from "./serve-command.js";
+import { distillCommand } from "./distill-command.js";
 import { printSolve } from "./solve-output.js";
 import { verifyCommand } from "./verify-command.js";
 
@@ -55,6 +56,10 @@ async function main(argv: readonly string[]): Promise<number> {
       },
       (line) => process.stderr.write(`${line}\n`),
     );
+  }
+  if (command === "distill") {
+    if (rest.length !== 1) throw new CotScError("USAGE", "distill takes one problem file: cot-sc distill <problems> --out FILE");
+    return distillCommand(rest[0]!, values, engineOptions(values, rest[0]), solveOptions(values), (line) => process.stderr.write(`${line}\n`));
   }
   if (command === "run") {
     if (!rest[0]) throw new CotScError("USAGE", "run needs a problem file: cot-sc run <problems>");

@@ -229,3 +229,26 @@ describe("verify reads cot-sc's own outputs", () => {
     noStackTrace(bad);
   });
 });
+
+describe("distill through the real CLI", () => {
+  it("writes the kept chains in the corpus's format with provenance, and reports the precision", async () => {
+    const out = join(directory, "distilled.jsonl");
+    const problems = join(root, "fixtures", "easy.jsonl");
+    const outcome = await cotSc(["distill", problems, "--limit", "6", "--samples", "6", "--out", out, "--json"], 60_000);
+    expect(outcome.code, outcome.stderr).toBe(0);
+    const stats = JSON.parse(outcome.stdout);
+    expect(stats).toMatchObject({ problems: 6 });
+    const lines = readFileSync(out, "utf8").split("\n").filter(Boolean).map((line) => JSON.parse(line));
+    expect(lines).toHaveLength(stats.keptChains);
+    for (const line of lines) {
+      expect(line.chain).toMatch(new RegExp(`#### ${line.answer}$`));
+      expect(line.provenance).toMatchObject({ rule: "majority", seed: 1 });
+      expect(line.provenance.voteShare).toBeGreaterThanOrEqual(0.5);
+    }
+    expect(outcome.stderr).toMatch(/pseudo-label precision/);
+    // an existing file is not replaced without --overwrite
+    const again = await cotSc(["distill", problems, "--limit", "1", "--out", out]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(/already holds results/);
+  });
+});

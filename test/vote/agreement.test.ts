@@ -14,7 +14,7 @@ describe("agreement", () => {
   });
 
   test("a run's summary lists the split problems, fewest agreeing first, and the table shows them", () => {
-    const results = sampleResults().map((r, i) => ({ ...r, agreement: agreement(r.chains.map((c, j) => (i === 0 ? "18" : String(j)))) }));
+    const results = sampleResults().map((r, i) => ({ ...r, agreement: agreement(r.chains.map((_chain, j) => (i === 0 ? "18" : String(j)))) }));
     const summary = summarize(results, 1);
     expect(summary.disagreement.split.map((s) => s.id)).toEqual(results.filter((r) => r.chains.length > 1 && r.agreement.share < 0.5).map((r) => r.id));
     for (let i = 1; i < summary.disagreement.split.length; i++) expect(summary.disagreement.split[i]!.share).toBeGreaterThanOrEqual(summary.disagreement.split[i - 1]!.share);
