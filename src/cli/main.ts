@@ -137,7 +137,11 @@ function solveOptions(values: Flags): SolveOptions {
     vote: values.vote,
     calculator: values.calculator,
     greedyBaseline: values["greedy-baseline"],
-    prompt: { ...(values["prompt-set"] ? { set: values["prompt-set"] } : {}), ...(shots !== undefined ? { shots } : {}) },
+    // `--prompt-set a,b`: an ensemble of prompt sets
+    prompt: {
+      ...(values["prompt-set"] ? (values["prompt-set"].includes(",") ? { sets: values["prompt-set"].split(",").filter(Boolean) } : { set: values["prompt-set"] }) : {}),
+      ...(shots !== undefined ? { shots } : {}),
+    },
   };
   // leave out what was not given, so the engine's defaults apply
   for (const key of Object.keys(options)) if (options[key] === undefined) delete options[key];

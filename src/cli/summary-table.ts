@@ -35,6 +35,9 @@ export function formatSummaryTable(summary: RunSummary): string {
     ["voted accuracy (majority)", formatPercent(summary.votedAccuracy.majority)],
     ["voted accuracy (verified)", formatPercent(summary.votedAccuracy.verified)],
     ["voted accuracy (logprob)", formatPercent(summary.votedAccuracy.logprob)],
+    ...(summary.members ?? []).map(
+      (m) => [`member ${m.member}: single chain / majority`, `${formatPercent(m.singleChainAccuracy)} / ${formatPercent(m.majorityAccuracy)}`] as const,
+    ),
     ["mean samples used", formatNumber(summary.meanSamplesUsed, 1)],
     ["chains agreeing (mean top share)", formatPercent(summary.disagreement?.meanShare ?? null)],
     ["split votes (top answer < half)", formatInteger(summary.disagreement?.split.length ?? 0)],

@@ -73,14 +73,20 @@ export async function engineOn(backend: Backend, options: EngineOnOptions = {}):
 
   const context = async (problem: Problem, solve: ParsedSolveOptions): Promise<SolveContext> => {
     const sampling = samplingOf(solve);
-    if (!backend.needsPrompt) return { backend, prompt: { text: problem.question, stop: [] }, sampling };
-    const set = await promptSet(solve.prompt.set ?? defaultPromptSet);
+    if (!backend.needsPrompt) return { backend, prompts: [{ member: undefined, text: problem.question, stop: [] }], sampling };
+    const names = solve.prompt.sets ?? [solve.prompt.set ?? defaultPromptSet];
     const shots = solve.prompt.shots === undefined ? {} : { shots: solve.prompt.shots };
-    // a chat model gets messages, which its backend renders with the model's template
-    const prompt = backend.capabilities.chat
-      ? { text: buildChatMessages(set, problem.question, shots), stop: [...(set.chat?.stop ?? [])] }
-      : buildPrompt(set, problem.question, shots);
-    return { backend, prompt, sampling };
+    const prompts = await Promise.all(
+      names.map(async (name) => {
+        const set = await promptSet(name);
+        // a chat model gets messages, which its backend renders with the model's template
+        const prompt = backend.capabilities.chat
+          ? { text: buildChatMessages(set, problem.question, shots), stop: [...(set.chat?.stop ?? [])] }
+          : buildPrompt(set, problem.question, shots);
+        return { member: names.length > 1 ? name : undefined, ...prompt };
+      }),
+    );
+    return { backend, prompts, sampling };
   };
 
   const solveOne = async (problem: Problem, solve: ParsedSolveOptions): Promise<ProblemResult> => {
@@ -104,7 +110,7 @@ export async function engineOn(backend: Backend, options: EngineOnOptions = {}):
       ...(description.model ? { model: description.model, ...(description.graphSha256 ? { graphSha256: description.graphSha256 } : {}) } : {}),
       ...(description.recorded ? { recorded: description.recorded } : {}),
       ...(description.remote ? { remote: description.remote } : {}),
-      promptSet: backend.needsPrompt ? (solve.prompt.set ?? defaultPromptSet) : null,
+      promptSet: backend.needsPrompt ? (solve.prompt.sets?.join(",") ?? solve.prompt.set ?? defaultPromptSet) : null,
       shots: solve.prompt.shots ?? null,
       samples: solve.samples,
       seed: solve.seed,
@@ -133,7 +139,9 @@ export async function engineOn(backend: Backend, options: EngineOnOptions = {}):
     },
     async sample(question, options = {}) {
       const solve = parseOptions(solveOptionsSchema, options, "sample options");
-      const { prompt, sampling } = await context({ id: "question", question, gold: null }, solve);
+      const { prompts, sampling } = await context({ id: "question", question, gold: null }, solve);
+      // sample: the first member's prompt (an ensemble is a solve/run matter)
+      const prompt = prompts[0]!;
       return backend.sampleChains({
         prompt: prompt.text,
         count: solve.samples,

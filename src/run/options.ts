@@ -45,7 +45,15 @@ export const solveOptionsSchema = z.strictObject({
   /** Also decode one greedy chain per problem, for the greedy baseline. */
   greedyBaseline: z.boolean().default(false),
   /** Prompt set (name in chains/ or a path) and shots; default: the model's own. */
-  prompt: z.strictObject({ set: z.string().optional(), shots: z.union([z.number().int().min(0), z.literal("all")]).optional() }).default({}),
+  prompt: z
+    .strictObject({
+      set: z.string().optional(),
+      /** An ensemble of prompt sets: a problem's chains are split across them, one vote over all (see README). */
+      sets: z.array(z.string()).min(1).max(16).optional(),
+      shots: z.union([z.number().int().min(0), z.literal("all")]).optional(),
+    })
+    .refine((prompt) => prompt.set === undefined || prompt.sets === undefined, "give prompt.set or prompt.sets, not both")
+    .default({}),
   signal: z.instanceof(AbortSignal).optional(),
 });
 

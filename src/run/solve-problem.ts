@@ -10,8 +10,11 @@ import type { ChainReport, ProblemResult, RuleOutcome, VoteRuleName } from "./ty
 /** What the engine resolved for a problem before sampling: its prompt and the sampling settings. */
 export interface SolveContext {
   backend: Backend;
-  /** The text, or chat messages for a backend that renders them. */
-  prompt: { text: string | ChatMessage[]; stop: string[] };
+  /**
+   * One prompt per ensemble member (one in all without an ensemble): the text, or chat messages for a
+   * backend that renders them; `member` names the prompt set when there are several.
+   */
+  prompts: Array<{ member: string | undefined; text: string | ChatMessage[]; stop: string[] }>;
   sampling: { temperature: number; topK: number; topP: number; maxTokens: number };
 }
 
@@ -20,7 +23,7 @@ export interface SolveContext {
  * rule, and reports the chosen rule's answer.
  */
 export async function solveProblem(problem: Problem, context: SolveContext, options: ParsedSolveOptions): Promise<ProblemResult> {
-  const { backend, prompt, sampling } = context;
+  const { backend, prompts, sampling } = context;
   const rule = stoppingRule(options);
   const round = options.stopping.rule === "adaptive" ? options.stopping.batch : options.stopping.rule === "esc" ? options.stopping.window : options.samples;
   const chains: ChainReport[] = [];
@@ -28,7 +31,7 @@ export async function solveProblem(problem: Problem, context: SolveContext, opti
   const usage = { promptTokens: 0, generatedTokens: 0, wallMs: 0 };
   let stoppedBy: ProblemResult["stoppedBy"] = "budget";
 
-  const request = (count: number, firstIndex: number, temperature: number): SampleRequest => ({
+  const request = (prompt: SolveContext["prompts"][number], count: number, firstIndex: number, temperature: number): SampleRequest => ({
     prompt: prompt.text,
     count,
     firstIndex,
@@ -45,13 +48,28 @@ export async function solveProblem(problem: Problem, context: SolveContext, opti
 
   while (chains.length < options.samples) {
     const count = Math.min(round, options.samples - chains.length);
-    const result = await backend.sampleChains(request(count, chains.length, sampling.temperature));
-    for (const warning of result.warnings) warnings.add(warning.message);
-    usage.promptTokens += result.usage.promptTokens;
-    usage.generatedTokens += result.usage.generatedTokens;
-    usage.wallMs += result.usage.wallMs;
-    if (result.chains.length === 0) break; // a replay source with no more chains
-    for (const chain of result.chains) chains.push(report(chain, problem.gold));
+    // an ensemble splits the round across its members in contiguous blocks (chain index fixes the
+    // random stream, so the split changes no chain), sampled together so they share the batch
+    const parts: Array<{ prompt: SolveContext["prompts"][number]; first: number; count: number }> = [];
+    let first = chains.length;
+    prompts.forEach((prompt, m) => {
+      const share = Math.floor(count / prompts.length) + (m < count % prompts.length ? 1 : 0);
+      if (share > 0) parts.push({ prompt, first, count: share });
+      first += share;
+    });
+    const results = await Promise.all(parts.map((part) => backend.sampleChains(request(part.prompt, part.count, part.first, sampling.temperature))));
+    // the parts ran side by side: the round took as long as the longest
+    usage.wallMs += Math.max(...results.map((result) => result.usage.wallMs));
+    let drawn = 0;
+    results.forEach((result, p) => {
+      for (const warning of result.warnings) warnings.add(warning.message);
+      usage.promptTokens += result.usage.promptTokens;
+      usage.generatedTokens += result.usage.generatedTokens;
+      const member = parts[p]!.prompt.member;
+      for (const chain of result.chains) chains.push({ ...report(chain, problem.gold), ...(member === undefined ? {} : { member }) });
+      drawn += result.chains.length;
+    });
+    if (drawn === 0) break; // a replay source with no more chains
     if (rule.shouldStop(chains.map((c) => c.answer))) {
       stoppedBy = "rule";
       break;
@@ -86,7 +104,7 @@ export async function solveProblem(problem: Problem, context: SolveContext, opti
     warnings: [...warnings],
   };
   if (options.greedyBaseline) {
-    const greedy = await backend.sampleChains(request(1, 0, 0));
+    const greedy = await backend.sampleChains(request(prompts[0]!, 1, 0, 0));
     const chain = greedy.chains[0];
     if (chain) {
       const verdict = verifyChain(chain.text);

@@ -1,4 +1,4 @@
-import { agreement, byRule, votedAtK } from "../vote/index.js";
+import { agreement, byRule, vote, votedAtK } from "../vote/index.js";
 import { sameAnswer } from "./same-answer.js";
 import type { ProblemResult, RunSummary, SummaryProvenance, VoteRuleName } from "./types.js";
 
@@ -18,6 +18,25 @@ const CURVE_POINTS = [1, 2, 3, 5, 10, 20, 40, 80];
 
 /** A split vote: the most common answer has less than half of the chains. */
 const SPLIT_SHARE = 0.5;
+
+/** Each ensemble member alone: its chains' accuracy and the majority vote of its chains per problem. */
+function membersOf(graded: readonly ProblemResult[]): Pick<RunSummary, "members"> {
+  const names = [...new Set(graded.flatMap((r) => r.chains.map((c) => c.member).filter((m): m is string => m !== undefined)))];
+  if (names.length === 0) return {};
+  const mean = (values: number[]): number | null => (values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length);
+  return {
+    members: names.map((member) => {
+      const own = graded.map((r) => ({ result: r, chains: r.chains.filter((c) => c.member === member) })).filter((x) => x.chains.length > 0);
+      const majority = own.map(({ result, chains }) => (sameAnswer(vote(chains, "majority").answer, result.gold) === true ? 1 : 0));
+      return {
+        member,
+        chains: own.reduce((sum, x) => sum + x.chains.length, 0),
+        singleChainAccuracy: mean(own.flatMap((x) => x.chains.map((c) => (c.correct ? 1 : 0)))),
+        majorityAccuracy: mean(majority),
+      };
+    }),
+  };
+}
 
 function disagreementOf(results: readonly ProblemResult[]): RunSummary["disagreement"] {
   // why recomputed from the chains: results written before agreement was recorded read the same
@@ -71,6 +90,7 @@ export function summarize(results: readonly ProblemResult[], timing: number | Su
     },
     curve,
     disagreement: disagreementOf(results),
+    ...membersOf(graded),
     ...(options.provenance ? { provenance: options.provenance } : {}),
   };
 }

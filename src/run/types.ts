@@ -25,6 +25,8 @@ export interface ChainReport {
   steps: StepVerdict[];
   /** Whether this chain's answer equals the gold answer (null when there is no gold). */
   correct: boolean | null;
+  /** In an ensemble: the prompt set that produced the chain. */
+  member?: string;
 }
 
 /** One vote's outcome. */
@@ -94,6 +96,8 @@ export interface RunSummary {
    * Where the chains disagree: mean agreement, and the problems whose most common answer has less than
    * half of the chains ("split"), fewest agreeing first: the problems worth a person's look.
    */
+  /** In an ensemble: each member's own single-chain accuracy and majority vote over its chains alone. */
+  members?: Array<{ member: string; chains: number; singleChainAccuracy: number | null; majorityAccuracy: number | null }>;
   disagreement: {
     meanShare: number | null;
     meanEntropy: number | null;

@@ -1,9 +1,11 @@
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 
 import { createOnnxBackend } from "../../src/backends/onnx.js";
-import { createEngine, type Engine, OptionsError } from "../../src/index.js";
+import { createEngine, type Engine, OptionsError, summarize } from "../../src/index.js";
 import { SHIPPED_MODEL } from "../../src/model/model-dir.js";
 
 const reference = readFileSync(new URL("../../fixtures/reference.jsonl", import.meta.url), "utf8")
@@ -84,6 +86,29 @@ describe("the engine on the shipped model", () => {
       await shared.close();
       await backend.close();
     }
+  });
+
+  test("an ensemble of prompt sets: chains split across members, one vote, each member's accuracy in the summary", async () => {
+    const problems = [
+      { id: "e1", question: "Ben has 5 apples and buys 3 more. How many apples does he have?", gold: "8" },
+      { id: "e2", question: "A box holds 6 pens. How many pens are in 4 boxes?", gold: "24" },
+    ];
+    // a second member: the shipped format with a system-style preamble, as a prompt-set file
+    const variant = join(mkdtempSync(join(tmpdir(), "cot-sc-ensemble-")), "preamble.json");
+    const zeroShot = JSON.parse(readFileSync(new URL("../../chains/shipped-zero-shot.json", import.meta.url), "utf8")) as { template: { prefix: string } };
+    writeFileSync(variant, JSON.stringify({ ...zeroShot, name: "preamble", template: { ...zeroShot.template, prefix: "Solve step by step.\n\n" } }));
+    const sets = ["shipped-zero-shot", variant];
+    const results = [];
+    for await (const r of engine.run(problems, { samples: 6, prompt: { sets } })) results.push(r);
+    for (const result of results) {
+      expect(result.chains.map((c) => c.member)).toEqual(["shipped-zero-shot", "shipped-zero-shot", "shipped-zero-shot", variant, variant, variant]);
+      // a member's chain is the chain that prompt set alone draws for that index
+      const alone = await engine.solve(result.question, { samples: 6, prompt: { set: variant } });
+      expect(result.chains.slice(3).map((c) => c.text)).toEqual(alone.chains.slice(3).map((c) => c.text));
+    }
+    const summary = summarize(results, 1);
+    expect(summary.members?.map((m) => [m.member, m.chains])).toEqual([["shipped-zero-shot", 6], [variant, 6]]);
+    expect(engine.settings({ prompt: { sets } }).promptSet).toBe(`shipped-zero-shot,${variant}`);
   });
 
   test("bad options are typed errors naming the field", async () => {
