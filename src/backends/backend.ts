@@ -14,6 +14,8 @@ export interface SampledChain {
   index: number;
   /** When the request asked for `logprobs`: each token's text and log-probability, where the backend has them. */
   tokenLogprobs?: Array<{ token: string; logprob: number }>;
+  /** Who produced the chain, where the backend knows (replay: the recorded model and prompt, e.g. `gpt4_COT`). */
+  source?: string;
 }
 
 /** What one `sampleChains` call cost. */

@@ -60,12 +60,13 @@ export async function createReplayBackend(file: string, options: ReplayBackendOp
       }
       const firstIndex = request.firstIndex ?? 0;
       const texts = recorded.slice(firstIndex, firstIndex + Math.max(0, request.count));
-      const chains: SampledChain[] = texts.map((text, offset) => ({
+      const chains: SampledChain[] = texts.map(({ text, source }, offset) => ({
         text,
         tokens: estimateTokens(text),
         finishReason: "stop",
         logprob: 0,
         index: firstIndex + offset,
+        ...(source === undefined ? {} : { source }),
       }));
 
       const warnings: BackendWarning[] = [];
@@ -97,8 +98,8 @@ export async function createReplayBackend(file: string, options: ReplayBackendOp
 }
 
 /** Streams the file once, keeping only each problem's chain texts (in file order), indexed by id. */
-async function loadRecordedChains(file: string, options: ReplayBackendOptions): Promise<Map<string, string[]>> {
-  const chainsById = new Map<string, string[]>();
+async function loadRecordedChains(file: string, options: ReplayBackendOptions): Promise<Map<string, Array<{ text: string; source: string | undefined }>>> {
+  const chainsById = new Map<string, Array<{ text: string; source: string | undefined }>>();
   const sources = options.sources === undefined ? undefined : new Set(options.sources);
   const seenSources = new Set<string>();
   for await (const { line, value, error } of readJsonLines(file)) {
@@ -112,7 +113,7 @@ async function loadRecordedChains(file: string, options: ReplayBackendOptions): 
       const chains = parsed.data.chains.filter((chain) => sources === undefined || (chain.source !== undefined && sources.has(chain.source)));
       chainsById.set(
         id,
-        chains.map((chain) => chain.text),
+        chains.map((chain) => ({ text: chain.text, source: chain.source })),
       );
     } catch (caught) {
       if (!(caught instanceof InputError) || !options.skipInvalid) throw caught;

@@ -65,8 +65,12 @@ export async function solveProblem(problem: Problem, context: SolveContext, opti
       for (const warning of result.warnings) warnings.add(warning.message);
       usage.promptTokens += result.usage.promptTokens;
       usage.generatedTokens += result.usage.generatedTokens;
-      const member = parts[p]!.prompt.member;
-      for (const chain of result.chains) chains.push({ ...report(chain, problem.gold), ...(member === undefined ? {} : { member }) });
+      const promptMember = parts[p]!.prompt.member;
+      for (const chain of result.chains) {
+        // the ensemble member: the prompt set, or else who the backend says produced the chain
+        const member = promptMember ?? chain.source;
+        chains.push({ ...report(chain, problem.gold), ...(member === undefined ? {} : { member }) });
+      }
       drawn += result.chains.length;
     });
     if (drawn === 0) break; // a replay source with no more chains

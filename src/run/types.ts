@@ -25,7 +25,7 @@ export interface ChainReport {
   steps: StepVerdict[];
   /** Whether this chain's answer equals the gold answer (null when there is no gold). */
   correct: boolean | null;
-  /** In an ensemble: the prompt set that produced the chain. */
+  /** Who produced the chain: the prompt set in an ensemble of them, else the backend's source (replay: the recorded model). */
   member?: string;
 }
 

@@ -56,6 +56,17 @@ describe("the engine on recorded GSM8K chains (replay backend)", () => {
     expect(summary.curve[0]!.accuracy).toBeCloseTo(summary.singleChainAccuracy!, 10);
   });
 
+  it("records each chain's model as its ensemble member; the summary has each member's accuracy", () => {
+    const summary = summarize(fixed, 1);
+    expect(summary.members).toHaveLength(12);
+    for (const member of summary.members!) expect(member.chains).toBe(1_319);
+    const best = Math.max(...summary.members!.map((m) => m.singleChainAccuracy!));
+    // measured: the best member (gpt4_LtM, 94.7% a chain) beats the unweighted 12-member vote (85.7%)
+    expect(summary.members!.find((m) => m.singleChainAccuracy === best)!.member).toBe("gpt4_LtM");
+    expect(best).toBeGreaterThan(summary.votedAccuracy.majority!);
+    expect(new Set(fixed[0]!.chains.map((c) => c.member)).size).toBe(12);
+  });
+
   it("stops early with the adaptive rule, drawing fewer chains and losing little accuracy", async () => {
     const results = await runAll({ samples: 12, concurrency: 8, stopping: { rule: "adaptive" } });
     const summary = summarize(results, 1);
