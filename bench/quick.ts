@@ -12,6 +12,7 @@ const runs: Array<[string, string[]]> = [
   ["bench/throughput.ts", ["bench/results/throughput-quick.md", "bench/results/throughput-quick.json"]],
   ["bench/batching.ts", ["bench/results/batching-quick.md", "bench/results/batching-quick.json"]],
   ["bench/serve.ts", ["bench/results/serve-quick.md", "bench/results/serve-quick.json"]],
+  ["bench/ensemble.ts", ["bench/results/ensemble-quick.md", "bench/results/ensemble-quick.json"]],
   ["bench/speed.ts", ["bench/results/speed-quick.md", "bench/results/speed-quick.json"]],
   ["bench/verify-speed.ts", ["bench/results/verify-speed.md", "bench/results/verify-speed.json"]],
 ];

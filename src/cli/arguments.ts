@@ -42,6 +42,7 @@ export const OPTIONS = {
   stopping: { type: "string", value: "fixed|adaptive|esc", description: "stop sampling early once the vote is settled", default: "fixed", commands: VOTE },
   threshold: { type: "string", value: "P", description: "adaptive stopping: confidence that ends sampling", default: "0.95", commands: VOTE },
   window: { type: "string", value: "N", description: "esc stopping: agreeing answers in a row that end sampling", default: "5", commands: VOTE },
+  "member-weight": { type: "string", multiple: true, value: "NAME=W", description: "an ensemble member's vote weight (repeatable; tune on a development split)", commands: VOTE },
   vote: { type: "string", value: VOTE_RULES.join("|"), description: "the rule whose answer is reported (every result also has all three)", default: "majority", commands: VOTE },
   model: { type: "string", value: "DIR", description: "model directory (Hugging Face / Optimum layout)", default: "the shipped model", commands: MODEL },
   device: { type: "string", value: "cpu|webgpu|cuda|auto", description: "where the model runs", default: "cpu", commands: MODEL },

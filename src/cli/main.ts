@@ -116,6 +116,21 @@ function engineOptions(values: Flags, problems?: string): EngineOptions {
   };
 }
 
+/** `--member-weight NAME=W`, repeatable, as a record; a malformed one is an error naming it. */
+function memberWeightsFlag(raw: readonly string[] | undefined): Record<string, number> | undefined {
+  if (raw === undefined || raw.length === 0) return undefined;
+  const weights: Record<string, number> = {};
+  for (const item of raw) {
+    const at = item.lastIndexOf("=");
+    const weight = Number(item.slice(at + 1));
+    if (at <= 0 || item.slice(at + 1).trim() === "" || !Number.isFinite(weight) || weight < 0) {
+      throw new CotScError("USAGE", `--member-weight: expected NAME=W with W ≥ 0, got "${item}"`);
+    }
+    weights[item.slice(0, at)] = weight;
+  }
+  return weights;
+}
+
 function solveOptions(values: Flags): SolveOptions {
   const stopping = values.stopping ?? "fixed";
   const threshold = numberFlag(values, "threshold");
@@ -135,6 +150,7 @@ function solveOptions(values: Flags): SolveOptions {
           ? { rule: "esc", ...(window !== undefined ? { window } : {}) }
           : { rule: stopping },
     vote: values.vote,
+    memberWeights: memberWeightsFlag(values["member-weight"]),
     calculator: values.calculator,
     greedyBaseline: values["greedy-baseline"],
     // `--prompt-set a,b`: an ensemble of prompt sets

@@ -116,6 +116,7 @@ export async function engineOn(backend: Backend, options: EngineOnOptions = {}):
       seed: solve.seed,
       ...sampling,
       stopping: solve.stopping,
+      ...(solve.memberWeights ? { memberWeights: solve.memberWeights } : {}),
       vote: solve.vote,
       calculator: solve.calculator,
       greedyBaseline: solve.greedyBaseline,

@@ -40,6 +40,11 @@ export const solveOptionsSchema = z.strictObject({
   maxTokens: positiveInt.optional(),
   stopping: stoppingSchema.default({ rule: "fixed" }),
   vote: voteRuleSchema.default("majority"),
+  /**
+   * Ensembles: a weight per member (prompt set, or a replayed chain's source) multiplying its chains'
+   * votes; members not listed weigh 1. Tune them on a development split.
+   */
+  memberWeights: z.record(z.string(), z.number().min(0).max(1e6)).optional(),
   /** Complete every `<<expr=` with the exact result (calculator-assisted decoding). */
   calculator: z.boolean().default(false),
   /** Also decode one greedy chain per problem, for the greedy baseline. */

@@ -80,7 +80,16 @@ export async function solveProblem(problem: Problem, context: SolveContext, opti
     }
   }
 
-  const votes = voteAll(chains.map((c) => ({ answer: c.answer, verified: c.verified, logprob: c.logprob, tokens: c.tokens })));
+  const weights = options.memberWeights;
+  const votes = voteAll(
+    chains.map((c) => ({
+      answer: c.answer,
+      verified: c.verified,
+      logprob: c.logprob,
+      tokens: c.tokens,
+      ...(weights && c.member !== undefined && weights[c.member] !== undefined ? { memberWeight: weights[c.member]! } : {}),
+    })),
+  );
   const outcome = (name: VoteRuleName): RuleOutcome => ({
     answer: votes[name].answer,
     share: votes[name].share,

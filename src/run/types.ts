@@ -117,6 +117,8 @@ export interface RunSettings {
   graphSha256?: string;
   /** The recorded-chains file (absolute), for the replay backend. */
   recorded?: string;
+  /** Ensemble members' vote weights, when given. */
+  memberWeights?: Record<string, number>;
   /** The openai backend: the server and the model it serves. */
   remote?: { baseUrl: string; model: string };
   /** The prompt set's name or path; null when the backend takes no prompt (replay). */

@@ -8,6 +8,8 @@ export interface VoteInput {
   readonly logprob: number;
   /** How many tokens the chain has. */
   readonly tokens: number;
+  /** A factor on the rule's weight: an ensemble member's weight. Default 1. */
+  readonly memberWeight?: number;
 }
 
 /** The vote rules, defined here once; every list and record of rules elsewhere is derived from it. */
@@ -30,7 +32,7 @@ export interface WeightOptions {
 export const defaultUnverifiedWeight = 0.1;
 
 /**
- * The weight of one chain's vote:
+ * The weight of one chain's vote, times its ensemble member's weight (`memberWeight`, default 1):
  *
  * - `majority`: 1;
  * - `verified`: 1 when every step checked out, else `unverifiedWeight` (0.1);
@@ -42,6 +44,10 @@ export const defaultUnverifiedWeight = 0.1;
  * voteWeight({ answer: "18", verified: false, logprob: -4, tokens: 2 }, "logprob"); // Math.exp(-2)
  */
 export function voteWeight(chain: VoteInput, rule: VoteRule, options: WeightOptions = {}): number {
+  return ruleWeight(chain, rule, options) * (chain.memberWeight ?? 1);
+}
+
+function ruleWeight(chain: VoteInput, rule: VoteRule, options: WeightOptions): number {
   switch (rule) {
     case "majority":
       return 1;

@@ -23,3 +23,19 @@ describe("agreement", () => {
     if (summary.disagreement.split.length > 0) expect(table).toContain(`Split votes, fewest agreeing first: ${summary.disagreement.split[0]!.id}`);
   });
 });
+
+describe("member weights", () => {
+  test("multiply a chain's vote under every rule; a member weighted 0 does not vote", async () => {
+    const { vote, voteWeight } = await import("../../src/vote/index.js");
+    const chain = { answer: "18", verified: true, logprob: -2, tokens: 2 };
+    expect(voteWeight({ ...chain, memberWeight: 3 }, "majority")).toBe(3);
+    expect(voteWeight({ ...chain, memberWeight: 3 }, "logprob")).toBeCloseTo(3 * Math.exp(-1), 12);
+    const chains = [
+      { answer: "7", verified: true, logprob: 0, tokens: 1, memberWeight: 0 },
+      { answer: "7", verified: true, logprob: 0, tokens: 1, memberWeight: 0 },
+      { answer: "18", verified: true, logprob: 0, tokens: 1, memberWeight: 1 },
+    ];
+    expect(vote(chains, "majority").answer).toBe("18");
+    expect(vote(chains.map(({ memberWeight: _, ...c }) => c), "majority").answer).toBe("7");
+  });
+});
