@@ -55,10 +55,29 @@ def problem(rng: random.Random) -> corpus.Problem:
     return reword.reword(p, rng, reword.TRAIN) if rng.random() < 0.75 else p
 
 
-def stream(seed: int, tok: CharTokenizer, held_out: set[str], drill_share: float):
-    """Endless (ids, mask) examples, deterministic from the seed."""
+def load_distilled(path: str, held_out: set[str]) -> list[tuple[str, str]]:
+    """(question, chain) pairs of `cot-sc distill` output (issue 17's self-improvement), held-out questions dropped."""
+    pairs = []
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if line.strip():
+                row = json.loads(line)
+                if row["question"] not in held_out:
+                    pairs.append((row["question"], row["chain"]))
+    return pairs
+
+
+def stream(seed: int, tok: CharTokenizer, held_out: set[str], drill_share: float,
+           distilled: list[tuple[str, str]] | None = None, distilled_share: float = 0.0):
+    """Endless (ids, mask) examples, deterministic from the seed; with `distilled`, that share of the
+    rows are the model's own voted, verified chains (mixed with the corpus so nothing is forgotten)."""
     rng = random.Random(seed)
     while True:
+        if distilled and rng.random() < distilled_share:
+            question, chain = rng.choice(distilled)
+            a, b = tok.encode(f"Q: {question}\nA: "), tok.encode(chain) + [tok.eos_id]
+            yield a + b, [0] * len(a) + [1] * len(b)
+            continue
         if rng.random() < drill_share:
             text, mask = drills.row(rng)
             ids = tok.encode(text)
@@ -118,6 +137,8 @@ def main() -> None:
     ap.add_argument("--drill-share", type=float, default=0.3)
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--resume", action="store_true")
+    ap.add_argument("--distilled", help="cot-sc distill output to mix in (self-improvement round)")
+    ap.add_argument("--distilled-share", type=float, default=0.3)
     args = ap.parse_args()
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
@@ -141,7 +162,10 @@ def main() -> None:
         print(f"resumed at step {step}, {elapsed / 60:.1f} min", flush=True)
     budget = args.minutes * 60
 
-    data = batches(stream(args.seed, tok, held_out, args.drill_share), args.batch_tokens, args.seed)
+    distilled = load_distilled(args.distilled, held_out) if args.distilled else None
+    if distilled is not None:
+        print(f"mixing {len(distilled)} distilled chains at share {args.distilled_share}", flush=True)
+    data = batches(stream(args.seed, tok, held_out, args.drill_share, distilled, args.distilled_share), args.batch_tokens, args.seed)
     for _ in range(step):  # replay the stream to where the saved run stopped
         next(data)
 
@@ -177,6 +201,7 @@ def main() -> None:
     meta = {"phase": 3, "init": args.init, "seed": args.seed, "minutes": args.minutes, "steps": step,
             "tokens_seen": seen, "train_seconds": round(elapsed), "lr": args.lr, "warmup": args.warmup,
             "batch_tokens": args.batch_tokens, "drill_share": args.drill_share, "threads": args.threads,
+            "distilled": args.distilled, "distilled_share": args.distilled_share if args.distilled else 0,
             "parameters": model.num_parameters(), "loss_curve": curve}
     with open(os.path.join(WORK, "worked_meta.json"), "w") as f:
         json.dump(meta, f, indent=1)
