@@ -127,9 +127,9 @@ export function createServer(target: ServeTarget | Promise<ServeTarget>, options
       return sendJson(response, 200, { object: "list", data: [{ id: live.modelName, object: "model", created: 0, owned_by: "cot-sc" }] });
     }
     const body = await readBody(request, maxBodyBytes);
-    if (entry.route === "/v1/completions") return completions(live, parse(schemas.completions, body), request, response);
-    if (entry.route === "/v1/chat/completions") return chat(live, parse(schemas.chat, body), request, response);
-    return solve(live, parse(schemas.solve, body), request, response);
+    if (entry.route === "/v1/completions") return completions(live, parse(schemas.completions, body), response);
+    if (entry.route === "/v1/chat/completions") return chat(live, parse(schemas.chat, body), response);
+    return solve(live, parse(schemas.solve, body), response);
   }
 
   /** Reserves room for `chains` chains in the server's queue, or refuses with 429. */
@@ -211,7 +211,7 @@ export function createServer(target: ServeTarget | Promise<ServeTarget>, options
     };
   }
 
-  async function completions(live: ServeTarget, body: CompletionsBody, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  async function completions(live: ServeTarget, body: CompletionsBody, response: ServerResponse): Promise<void> {
     checkModel(live, body.model);
     const prompts = typeof body.prompt === "string" ? [body.prompt] : body.prompt;
     const settings = { ...commonSettings(body, body.max_tokens), logprobs: body.logprobs != null };
@@ -248,10 +248,9 @@ export function createServer(target: ServeTarget | Promise<ServeTarget>, options
       choices.map(({ index, chain }) => ({ index, text: chain.text, logprobs: body.logprobs == null ? null : completionLogprobs(chain), finish_reason: finishReason(chain) })),
       usage,
     ));
-    void request;
   }
 
-  async function chat(live: ServeTarget, body: ChatBody, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  async function chat(live: ServeTarget, body: ChatBody, response: ServerResponse): Promise<void> {
     checkModel(live, body.model);
     const messages = body.messages.map((m) => ({
       role: m.role === "developer" ? ("system" as const) : m.role,
@@ -317,10 +316,9 @@ export function createServer(target: ServeTarget | Promise<ServeTarget>, options
       })),
       usage,
     });
-    void request;
   }
 
-  async function solve(live: ServeTarget, body: z.output<typeof schemas.solve>, request: IncomingMessage, response: ServerResponse): Promise<void> {
+  async function solve(live: ServeTarget, body: z.output<typeof schemas.solve>, response: ServerResponse): Promise<void> {
     const { question, gold, ...solveOptions } = body;
     const questions = typeof question === "string" ? [question] : question;
     const golds = gold == null ? [] : typeof gold === "string" ? [gold] : gold;
@@ -335,7 +333,6 @@ export function createServer(target: ServeTarget | Promise<ServeTarget>, options
     } finally {
       release();
     }
-    void request;
   }
 
   return {
