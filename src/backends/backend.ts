@@ -38,6 +38,12 @@ export interface ForceHook {
   /** One character; the hook is consulted only after tokens containing it (cheap to test per token). */
   trigger: string;
   complete(chainText: string, chainIndex: number): string | undefined | Promise<string | undefined>;
+  /**
+   * Where a decode worker can load this same hook itself (the module's URL and the export's name), so it
+   * runs beside the decode loop with no round trip to the caller's thread; without it, or where the
+   * module cannot be loaded there, the worker asks the caller.
+   */
+  module?: { url: string; name: string };
 }
 
 /** One chat turn, for backends that render chat prompts (`capabilities.chat`). */

@@ -136,6 +136,7 @@ export async function createOnnxBackend(directory: string, options: OnnxBackendO
           {
             ...(request.signal ? { signal: request.signal } : {}),
             ...(force ? { force: (text: string, index: number) => force.complete(text, index) } : {}),
+            ...(force?.module ? { forceModule: force.module } : {}),
             ...(request.onText ? { onText: request.onText } : {}),
           },
         )

@@ -14,7 +14,16 @@ interface WorkerInit {
 }
 
 type Incoming =
-  | { type: "submit"; id: number; group: GroupRequest; abortFlag: SharedArrayBuffer; withForce: boolean; withText: boolean }
+  | {
+      type: "submit";
+      id: number;
+      group: GroupRequest;
+      abortFlag: SharedArrayBuffer;
+      withForce: boolean;
+      /** Where this worker can load the force hook itself (see `ForceHook.module`). */
+      forceModule?: { url: string; name: string };
+      withText: boolean;
+    }
   | { type: "force-result"; requestId: number; text: string | undefined }
   | { type: "stats"; id: number }
   | { type: "close" };
@@ -59,13 +68,41 @@ port.on("message", (message: Incoming) => {
   }
 });
 
+type LocalHook = { complete(text: string, index: number): string | undefined | Promise<string | undefined> };
+const localHooks = new Map<string, Promise<LocalHook | undefined>>();
+
+/**
+ * The force hook loaded in this thread, or undefined when its module cannot be loaded here. This worker
+ * runs the compiled JavaScript, so a hook in a TypeScript source (tests run src/) is taken from its built
+ * copy in dist/, as the worker itself is.
+ */
+function localHook(module: { url: string; name: string }): Promise<LocalHook | undefined> {
+  const key = `${module.url}#${module.name}`;
+  let hook = localHooks.get(key);
+  if (hook === undefined) {
+    const url = module.url.endsWith(".ts") ? module.url.replace(/\/src\/(?!.*\/src\/)/, "/dist/").replace(/\.ts$/, ".js") : module.url;
+    hook = import(url).then(
+      (loaded: Record<string, unknown>) => {
+        const found = loaded[module.name] as LocalHook | undefined;
+        return typeof found?.complete === "function" ? found : undefined;
+      },
+      () => undefined,
+    );
+    localHooks.set(key, hook);
+  }
+  return hook;
+}
+
 async function run(message: Extract<Incoming, { type: "submit" }>): Promise<void> {
   const flag = new Int32Array(message.abortFlag);
   try {
     const scheduler = await schedulerPromise;
+    // why: a hook computed here adds nothing to a step; asking the caller's thread stalls the batch
+    const local = message.forceModule ? await localHook(message.forceModule) : undefined;
     const result = await scheduler.submit(message.group, {
       aborted: () => Atomics.load(flag, 0) !== 0,
-      ...(message.withForce
+      ...(local ? { force: (text: string, index: number) => local.complete(text, index) } : {}),
+      ...(message.withForce && !local
         ? {
             force: (text: string, index: number) =>
               new Promise<string | undefined>((resolve) => {

@@ -11,6 +11,8 @@ export type { DecoderInfo };
 export interface DecodeCallOptions {
   signal?: AbortSignal;
   force?: (text: string, index: number) => Promise<string | undefined> | string | undefined;
+  /** Where a worker can load the same hook itself (`ForceHook.module`): then no round trip. */
+  forceModule?: { url: string; name: string };
   /** Streaming: text each chain adds, as it is written (see `GroupHooks.onText`). */
   onText?: (index: number, text: string) => void;
 }
@@ -147,7 +149,7 @@ async function startWorker(directory: string, options: LoadModelOptions, schedul
       return new Promise<GroupResult>((resolve, reject) => {
         jobs.set(id, { resolve, reject, call });
         worker.ref(); // keep the process alive while a job runs
-        worker.postMessage({ type: "submit", id, group, abortFlag, withForce: call.force !== undefined, withText: call.onText !== undefined });
+        worker.postMessage({ type: "submit", id, group, abortFlag, withForce: call.force !== undefined, ...(call.forceModule ? { forceModule: call.forceModule } : {}), withText: call.onText !== undefined });
       }).finally(() => {
         call.signal?.removeEventListener("abort", onAbort);
         if (jobs.size === 0 && statsWaiting.size === 0) worker.unref();

@@ -11,6 +11,8 @@ const OPEN_ANNOTATION = /<<([^<>=\n]{1,200})=$/;
  */
 export const calculatorHook: ForceHook = {
   trigger: "=",
+  // why: the decode worker loads this module itself, so forcing a result never stalls the batch
+  module: { url: import.meta.url, name: "calculatorHook" },
   complete(chainText: string): string | undefined {
     const match = OPEN_ANNOTATION.exec(chainText);
     if (!match) return undefined;

@@ -277,3 +277,32 @@ describe("the worker thread", () => {
     }
   });
 });
+
+describe("the calculator in the worker", () => {
+  test("a hook with a module runs in the decode worker: no round trip to the caller, the same chains", async () => {
+    const { calculatorHook } = await import("../../src/run/calculator-hook.js");
+    const decoder = await startDecoder(SHIPPED_MODEL);
+    try {
+      const group = {
+        promptIds: reference.records[1]!.input_ids,
+        count: 4,
+        seed: 2,
+        firstIndex: 0,
+        maxTokens: 120,
+        sampling: { temperature: 0.7, topK: 0, topP: 1 },
+        stop: [],
+        stopAtAnswerLine: true,
+        forceTrigger: "=",
+      };
+      let asked = 0;
+      const viaCaller = await decoder.submit(group, { force: (text, index) => (asked++, calculatorHook.complete(text, index)) });
+      expect(asked).toBeGreaterThan(0);
+      asked = 0;
+      const inWorker = await decoder.submit(group, { force: (text, index) => (asked++, calculatorHook.complete(text, index)), forceModule: calculatorHook.module! });
+      expect(asked).toBe(0);
+      expect(inWorker.chains.map((c) => c.text)).toEqual(viaCaller.chains.map((c) => c.text));
+    } finally {
+      await decoder.close();
+    }
+  });
+});
