@@ -41,6 +41,7 @@ export type {
 export { createOnnxBackend, type OnnxBackend, type OnnxBackendOptions } from "./backends/onnx.js";
 export { createReplayBackend } from "./backends/replay.js";
 export { createOpenAIBackend, RemoteBackendError, type OpenAIBackendOptions } from "./backends/openai.js";
+export { createEnsembleBackend, type EnsembleMember } from "./backends/ensemble.js";
 export { readProblems, type Problem, type ReadProblemsOptions } from "./problems/index.js";
 export { buildChatPrompt, buildPrompt, loadPromptSet, type PromptSet } from "./prompt/index.js";
 export { calculatorResult, extractAnswer, verifyChain, type ChainVerdict, type StepVerdict } from "./verify/index.js";

@@ -128,6 +128,8 @@ export interface BackendDescription {
   recorded?: string;
   /** The server and the model it serves, for a remote backend. */
   remote?: { baseUrl: string; model: string };
+  /** An ensemble's members, each described. */
+  members?: Array<{ name: string } & Omit<BackendDescription, "members">>;
 }
 
 /**

@@ -110,6 +110,7 @@ export async function engineOn(backend: Backend, options: EngineOnOptions = {}):
       ...(description.model ? { model: description.model, ...(description.graphSha256 ? { graphSha256: description.graphSha256 } : {}) } : {}),
       ...(description.recorded ? { recorded: description.recorded } : {}),
       ...(description.remote ? { remote: description.remote } : {}),
+      ...(description.members ? { members: description.members.map((m) => m.name) } : {}),
       promptSet: backend.needsPrompt ? (solve.prompt.sets?.join(",") ?? solve.prompt.set ?? defaultPromptSet) : null,
       shots: solve.prompt.shots ?? null,
       samples: solve.samples,

@@ -117,6 +117,8 @@ export interface RunSettings {
   graphSha256?: string;
   /** The recorded-chains file (absolute), for the replay backend. */
   recorded?: string;
+  /** An ensemble backend's members, by name. */
+  members?: string[];
   /** Ensemble members' vote weights, when given. */
   memberWeights?: Record<string, number>;
   /** The openai backend: the server and the model it serves. */
