@@ -26,6 +26,8 @@ export interface SampleUsage {
   wallMs: number;
   /** Of `wallMs`, the time the request waited before decoding began (backends that queue say so). */
   queueMs?: number;
+  /** Of `promptTokens`, those not computed again: a live identical prompt's prefill was shared. */
+  cachedPromptTokens?: number;
 }
 
 /**

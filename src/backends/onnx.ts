@@ -7,7 +7,7 @@ import type { Logger } from "pino";
 
 import { AbortError, CotScError, PromptTooLongError } from "../errors.js";
 import type { LoadModelOptions } from "../model/loaded-model.js";
-import { loadTokenizer, type LoadedTokenizer, renderChat } from "../tokenizer/index.js";
+import { renderChat } from "../tokenizer/index.js";
 import type { SchedulerStats } from "../model/scheduler.js";
 import { type DecoderInfo, startDecoder } from "../model/worker-decoder.js";
 import type { Backend, BackendDefaults, ChatMessage, SampleRequest, SampleResult } from "./backend.js";
@@ -32,12 +32,9 @@ export interface OnnxBackend extends Backend {
   /** The model directory, as given. */
   readonly directory: string;
   readonly info: DecoderInfo;
-  readonly tokenizer: LoadedTokenizer;
   /** The scheduler's counters: decode steps, live rows summed over them (mean batch), live and queued. */
   stats(): Promise<SchedulerStats>;
 }
-
-const textDecoder = new TextDecoder();
 
 /**
  * The batched ONNX sampler as a backend. Every request is one sequence group submitted to the model's
@@ -52,21 +49,12 @@ const textDecoder = new TextDecoder();
  */
 export async function createOnnxBackend(directory: string, options: OnnxBackendOptions = {}): Promise<OnnxBackend> {
   const { worker, maxBatchRows = 64, batching = "continuous", stopAtAnswerLine = true, logger, ...loadOptions } = options;
-  const [decoderLoad, tokenizerLoad] = await Promise.allSettled([
-    startDecoder(directory, {
-      ...loadOptions,
-      ...(worker === undefined ? {} : { worker }),
-      scheduler: { maxRows: maxBatchRows, continuous: batching === "continuous" },
-    }),
-    loadTokenizer(directory),
-  ]);
-  if (decoderLoad.status === "rejected" || tokenizerLoad.status === "rejected") {
-    // why: whichever half loaded must be released, or its worker keeps the process alive
-    if (decoderLoad.status === "fulfilled") await decoderLoad.value.close();
-    throw decoderLoad.status === "rejected" ? decoderLoad.reason : (tokenizerLoad as PromiseRejectedResult).reason;
-  }
-  const handle = decoderLoad.value;
-  const tokenizer = tokenizerLoad.value;
+  // the tokenizer is loaded once, beside the model in the decoder's thread, which encodes the prompts
+  const handle = await startDecoder(directory, {
+    ...loadOptions,
+    ...(worker === undefined ? {} : { worker }),
+    scheduler: { maxRows: maxBatchRows, continuous: batching === "continuous" },
+  });
   const info = handle.info;
   logger?.debug({ graph: info.graphPath, layout: info.layout }, "onnx backend ready");
   const generation = info.config.generation;
@@ -76,7 +64,11 @@ export async function createOnnxBackend(directory: string, options: OnnxBackendO
     ...(generation.topP !== undefined ? { topP: generation.topP } : {}),
     ...(generation.maxNewTokens !== undefined ? { maxTokens: generation.maxNewTokens } : {}),
   };
-  const promptSet = await modelPromptSet(directory);
+  const [promptSet, graphSha256] = await Promise.all([modelPromptSet(directory), sha256File(info.graphPath)]).catch(async (error: unknown) => {
+    // why: a decoder left running keeps the process alive
+    await handle.close();
+    throw error;
+  });
   const template = info.chatTemplate;
   // the backend owns the tokenizer, so it renders chat prompts with the model's template
   const render = (prompt: string | readonly ChatMessage[]): string =>
@@ -91,7 +83,7 @@ export async function createOnnxBackend(directory: string, options: OnnxBackendO
     ...(promptSet ? { promptSet } : {}),
     description: {
       model: resolve(directory),
-      graphSha256: await sha256File(info.graphPath),
+      graphSha256,
       graph: info.graphPath,
       layout: info.layout,
       device: info.device.device,
@@ -100,7 +92,6 @@ export async function createOnnxBackend(directory: string, options: OnnxBackendO
     directory,
     stats: () => handle.stats(),
     info: handle.info,
-    tokenizer,
     sampleChains(request: SampleRequest): Promise<SampleResult> {
       if (request.signal?.aborted) return Promise.reject(new AbortError());
       if (typeof request.prompt !== "string" && template === undefined) {
@@ -110,18 +101,14 @@ export async function createOnnxBackend(directory: string, options: OnnxBackendO
       const limit = handle.info.maxPositions;
       // why: a prompt that cannot fit is refused before it is tokenized (a 10 MB question would take
       // seconds to encode) and before it joins a batch (where it would fail every other request too)
-      if (limit !== undefined && prompt.length / tokenizer.maxTokenCharacters >= limit) {
+      if (limit !== undefined && prompt.length / info.maxTokenCharacters >= limit) {
         return Promise.reject(new PromptTooLongError(undefined, limit, `${prompt.length} characters`));
-      }
-      const promptIds = tokenizer.encode(prompt);
-      if (limit !== undefined && promptIds.length >= limit) {
-        return Promise.reject(new PromptTooLongError(promptIds.length, limit, `${promptIds.length} tokens`));
       }
       const force = request.force;
       return handle
         .submit(
           {
-            promptIds,
+            prompt,
             count: request.count,
             seed: request.seed,
             firstIndex: request.firstIndex ?? 0,
@@ -142,14 +129,20 @@ export async function createOnnxBackend(directory: string, options: OnnxBackendO
         )
         .then((result) => {
           logger?.debug({ chains: result.chains.length, steps: result.steps, rowSteps: result.rowSteps, ms: result.wallMs, prefilled: result.prefilled }, "decoded group");
-          const decodeToken = (id: number): string => textDecoder.decode(tokenizer.tokenBytes[id] ?? new Uint8Array(0));
           return {
-            chains: result.chains.map(({ tokenIds, tokenLogprobs, ...chain }) =>
-              tokenIds === undefined || tokenLogprobs === undefined
+            chains: result.chains.map(({ tokenIds: _ids, tokenLogprobs, tokenTexts, ...chain }) =>
+              tokenTexts === undefined || tokenLogprobs === undefined
                 ? chain
-                : { ...chain, tokenLogprobs: tokenIds.map((id, i) => ({ token: decodeToken(id), logprob: tokenLogprobs[i]! })) },
+                : { ...chain, tokenLogprobs: tokenTexts.map((token, i) => ({ token, logprob: tokenLogprobs[i]! })) },
             ),
-            usage: { promptTokens: result.prefilled ? promptIds.length : 0, generatedTokens: result.generatedTokens, wallMs: result.wallMs, queueMs: result.queueMs },
+            usage: {
+              promptTokens: result.promptTokens,
+              // a live identical prompt's prefill was shared: none of these tokens was computed again
+              ...(result.prefilled ? {} : { cachedPromptTokens: result.promptTokens }),
+              generatedTokens: result.generatedTokens,
+              wallMs: result.wallMs,
+              queueMs: result.queueMs,
+            },
             warnings: [],
           };
         });

@@ -5,7 +5,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 
 import { describeModel, loadModel, type LoadModelOptions } from "./loaded-model.js";
-import { type GroupRequest, Scheduler, type SchedulerOptions } from "./scheduler.js";
+import { type GroupRequest, promptIdsOf, Scheduler, type SchedulerOptions, type TextGroupRequest } from "./scheduler.js";
 
 interface WorkerInit {
   directory: string;
@@ -17,7 +17,7 @@ type Incoming =
   | {
       type: "submit";
       id: number;
-      group: GroupRequest;
+      group: GroupRequest | TextGroupRequest;
       abortFlag: SharedArrayBuffer;
       withForce: boolean;
       /** Where this worker can load the force hook itself (see `ForceHook.module`). */
@@ -99,7 +99,7 @@ async function run(message: Extract<Incoming, { type: "submit" }>): Promise<void
     const scheduler = await schedulerPromise;
     // why: a hook computed here adds nothing to a step; asking the caller's thread stalls the batch
     const local = message.forceModule ? await localHook(message.forceModule) : undefined;
-    const result = await scheduler.submit(message.group, {
+    const result = await scheduler.submit(promptIdsOf(message.group, await modelPromise), {
       aborted: () => Atomics.load(flag, 0) !== 0,
       ...(local ? { force: (text: string, index: number) => local.complete(text, index) } : {}),
       ...(message.withForce && !local
@@ -120,7 +120,13 @@ async function run(message: Extract<Incoming, { type: "submit" }>): Promise<void
   }
 }
 
-function serializeError(error: Error): { name: string; message: string; code?: string } {
-  const code = (error as { code?: unknown }).code;
-  return { name: error.name, message: error.message, ...(typeof code === "string" ? { code } : {}) };
+function serializeError(error: Error): { name: string; message: string; code?: string; tokens?: number; limit?: number } {
+  const { code, tokens, limit } = error as { code?: unknown; tokens?: unknown; limit?: unknown };
+  return {
+    name: error.name,
+    message: error.message,
+    ...(typeof code === "string" ? { code } : {}),
+    ...(typeof tokens === "number" ? { tokens } : {}),
+    ...(typeof limit === "number" ? { limit } : {}),
+  };
 }

@@ -43,6 +43,8 @@ export interface DecodedChain {
   /** With `logprobs`: every generated token's id and log-probability (0 for forced tokens). */
   tokenIds?: number[];
   tokenLogprobs?: number[];
+  /** Each token's text (a token cut inside a UTF-8 character decodes to a replacement character). */
+  tokenTexts?: string[];
 }
 
 export interface DecodeResult {

@@ -115,6 +115,8 @@ export interface DecoderInfo {
   chatTemplate: string | undefined;
   bosToken: string | undefined;
   eosToken: string | undefined;
+  /** The most characters one token stands for: a prompt of n characters has at least n / this tokens. */
+  maxTokenCharacters: number;
   /** The device decoding runs on, and why (for `auto`: why the others were passed over). */
   device: DeviceChoice;
 }
@@ -129,6 +131,7 @@ export function describeModel(model: LoadedModel): DecoderInfo {
     chatTemplate: model.tokenizer.chatTemplate,
     bosToken: model.tokenizer.bosToken,
     eosToken: model.tokenizer.eosToken,
+    maxTokenCharacters: model.tokenizer.maxTokenCharacters,
     device: model.device,
   };
 }

@@ -1,6 +1,6 @@
 import * as ort from "onnxruntime-node";
 
-import { AbortError, CotScError } from "../errors.js";
+import { AbortError, CotScError, PromptTooLongError } from "../errors.js";
 import { Candidates, createRng, createSamplerChain, logProbability, type Rng, type SamplerChain } from "../sampling/index.js";
 import { answerLine, maxTokens, type StopCriterion, stopStrings } from "../sampling/stop-criteria.js";
 import { adopt } from "./device-tensors.js";
@@ -11,6 +11,16 @@ import { lastLogits, tokenFeeds } from "./step-feeds.js";
 
 /** One sequence group: `count` chains from one prompt, with its own sampling and stopping settings. */
 export interface GroupRequest extends DecodeGroup, GroupSettings {}
+
+/** A group whose prompt is text: the thread that owns the model encodes it (the tokenizer lives there). */
+export type TextGroupRequest = Omit<GroupRequest, "promptIds"> & { prompt: string };
+
+/** The token ids of a group's prompt, encoding it when it is text. */
+export function promptIdsOf(group: GroupRequest | TextGroupRequest, model: Pick<DecoderModel, "encode">): GroupRequest {
+  if (!("prompt" in group)) return group;
+  const { prompt, ...rest } = group;
+  return { ...rest, promptIds: model.encode(prompt) };
+}
 
 export interface GroupHooks {
   /** Checked between steps; an aborted group's rows leave the batch at the next step. */
@@ -172,7 +182,7 @@ export class Scheduler {
     if (this.closed) return Promise.reject(new CotScError("SCHEDULER_CLOSED", "the decoder is closed"));
     const limit = this.model.maxPositions;
     if (limit !== undefined && request.promptIds.length >= limit) {
-      return Promise.reject(new CotScError("PROMPT_TOO_LONG", `the prompt has ${request.promptIds.length} tokens; the model takes at most ${limit} positions`));
+      return Promise.reject(new PromptTooLongError(request.promptIds.length, limit, `${request.promptIds.length} tokens`));
     }
     const vocab = this.model.logitsWidth;
     return new Promise((resolve, reject) => {
@@ -525,6 +535,7 @@ export class Scheduler {
       const count = Math.min(row.tokens, row.ids.length);
       chain.tokenIds = Array.from(row.ids.subarray(0, count));
       chain.tokenLogprobs = Array.from(row.logprobs!.subarray(0, count));
+      chain.tokenTexts = chain.tokenIds.map((id) => decoderText.decode(this.model.tokenBytes[id] ?? NO_BYTES));
     }
     group.chains.push(chain);
     if (--group.remaining > 0) return;

@@ -2,9 +2,17 @@ import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 
-import { AbortError, CotScError, ModelLoadError } from "../errors.js";
+import { AbortError, CotScError, ModelLoadError, PromptTooLongError } from "../errors.js";
 import { type DecoderInfo, describeModel, loadModel, type LoadModelOptions } from "./loaded-model.js";
-import { type GroupRequest, type GroupResult, Scheduler, type SchedulerOptions, type SchedulerStats } from "./scheduler.js";
+import {
+  type GroupRequest,
+  type GroupResult,
+  promptIdsOf,
+  Scheduler,
+  type SchedulerOptions,
+  type SchedulerStats,
+  type TextGroupRequest,
+} from "./scheduler.js";
 
 export type { DecoderInfo };
 
@@ -23,7 +31,8 @@ export interface DecodeCallOptions {
  */
 export interface DecoderHandle {
   readonly info: DecoderInfo;
-  submit(group: GroupRequest, options?: DecodeCallOptions): Promise<GroupResult>;
+  /** A group with token ids, or with text the decoder's thread encodes (the tokenizer is loaded there, once). */
+  submit(group: GroupRequest | TextGroupRequest, options?: DecodeCallOptions): Promise<GroupResult>;
   /** The scheduler's counters (steps, mean batch), for benchmarks and metrics. */
   stats(): Promise<SchedulerStats>;
   close(): Promise<void>;
@@ -52,7 +61,7 @@ async function startInProcess(directory: string, options: LoadModelOptions, sche
   return {
     info: describeModel(model),
     submit: (group, call = {}) =>
-      scheduler.submit(group, {
+      scheduler.submit(promptIdsOf(group, model), {
         aborted: () => call.signal?.aborted ?? false,
         ...(call.force ? { force: call.force } : {}),
         ...(call.onText ? { onText: call.onText } : {}),
@@ -79,7 +88,7 @@ type Outgoing =
   | { type: "ready"; info: DecoderInfo }
   | { type: "init-error"; error: { name: string; message: string; code?: string } }
   | { type: "result"; id: number; result: GroupResult }
-  | { type: "error"; id: number; error: { name: string; message: string; code?: string } }
+  | { type: "error"; id: number; error: { name: string; message: string; code?: string; tokens?: number; limit?: number } }
   | { type: "force"; id: number; requestId: number; text: string; index: number }
   | { type: "stats"; id: number; stats: SchedulerStats }
   | { type: "text"; id: number; index: number; text: string };
@@ -178,8 +187,9 @@ async function startWorker(directory: string, options: LoadModelOptions, schedul
   };
 }
 
-function reviveError(error: { name: string; message: string; code?: string }, directory: string): Error {
+function reviveError(error: { name: string; message: string; code?: string; tokens?: number; limit?: number }, directory: string): Error {
   if (error.name === "AbortError") return new AbortError(error.message);
+  if (error.code === "PROMPT_TOO_LONG" && error.limit !== undefined) return new PromptTooLongError(error.tokens, error.limit, `${error.tokens} tokens`);
   if (error.name === "ModelLoadError") {
     const revived = new ModelLoadError(error.message, directory);
     revived.message = error.message;

@@ -168,7 +168,6 @@ export function createServer(target: ServeTarget | Promise<ServeTarget>, options
   ): Promise<{ results: SampleResult[]; promptTokens: number }> {
     const release = reserve(prompts.length * settings.n);
     try {
-      const promptTokens = prompts.reduce((sum, prompt) => sum + live.backend.tokenizer.encode(prompt).length, 0);
       const results = await Promise.all(
         prompts.map((prompt, p) =>
           live.backend.sampleChains({
@@ -189,6 +188,7 @@ export function createServer(target: ServeTarget | Promise<ServeTarget>, options
           }),
         ),
       );
+      const promptTokens = results.reduce((sum, result) => sum + result.usage.promptTokens, 0);
       for (const result of results) metrics.generatedTokens.inc(result.usage.generatedTokens);
       metrics.promptTokens.inc(promptTokens);
       return { results, promptTokens };
