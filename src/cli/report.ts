@@ -43,7 +43,8 @@ ol.steps{margin:2px 0 6px;padding-left:22px}ol.steps li.ok::marker,ol.steps li.b
 body[data-show=right] .problem:not([data-correct=true]),body[data-show=wrong] .problem:not([data-correct=false]),body[data-show=ungraded] .problem:not([data-correct=unknown]){display:none}
 `;
 
-// The only script: the filter buttons. It reads no data from the page, so hostile text cannot reach it.
+// The only script: the filter buttons and the sortable split-votes table. It reads only numbers cot-sc
+// wrote into data attributes and moves existing rows, so hostile text cannot reach it.
 // `data-script="ready"` on <body> tells a test that the policy let it run.
 const SCRIPT = `
 document.body.dataset.script = "ready";
@@ -51,6 +52,16 @@ for (const button of document.querySelectorAll("[data-show-filter]")) {
   button.addEventListener("click", () => {
     document.body.dataset.show = button.dataset.showFilter;
     for (const other of document.querySelectorAll("[data-show-filter]")) other.setAttribute("aria-pressed", String(other === button));
+  });
+}
+for (const header of document.querySelectorAll("th[data-sort]")) {
+  header.addEventListener("click", () => {
+    const body = header.closest("table").tBodies[0];
+    const key = header.dataset.sort;
+    const ascending = header.dataset.order !== "ascending";
+    header.dataset.order = ascending ? "ascending" : "descending";
+    const rows = [...body.rows].sort((a, b) => (Number(a.dataset[key]) - Number(b.dataset[key])) * (ascending ? 1 : -1));
+    for (const row of rows) body.appendChild(row);
   });
 }
 `;
@@ -169,11 +180,11 @@ function renderSplit(results: readonly ProblemResult[], summary: RunSummary): st
   const indexOf = new Map(results.map((result, index) => [result.id, index] as const));
   const rows = split.map(
     (s) =>
-      `<tr><td><a href="#p${indexOf.get(s.id) ?? 0}">${escapeHtml(s.id)}</a></td><td class="n">${formatPercent(s.share)}</td><td class="n">${s.distinct}</td><td class="n">${formatNumber(s.entropy, 2)}</td><td>${answerText(s.answer)} ${mark(s.correct)}</td></tr>`,
+      `<tr data-share="${s.share}" data-distinct="${s.distinct}" data-entropy="${s.entropy}"><td><a href="#p${indexOf.get(s.id) ?? 0}">${escapeHtml(s.id)}</a></td><td class="n">${formatPercent(s.share)}</td><td class="n">${s.distinct}</td><td class="n">${formatNumber(s.entropy, 2)}</td><td>${answerText(s.answer)} ${mark(s.correct)}</td></tr>`,
   );
   return [
     `<p>${split.length} of ${results.length} problems: the most common answer has less than half of the chains (mean agreement ${formatPercent(summary.disagreement.meanShare)}). Worth a person's look.</p>`,
-    `<table class="split"><tr><th>problem</th><th>top answer's share</th><th>distinct answers</th><th>entropy (bits)</th><th>voted answer</th></tr>${rows.join("")}</table>`,
+    `<table class="split"><thead><tr><th>problem</th><th data-sort="share" title="sort">top answer's share ⇅</th><th data-sort="distinct" title="sort">distinct answers ⇅</th><th data-sort="entropy" title="sort">entropy (bits) ⇅</th><th>voted answer</th></tr></thead><tbody>${rows.join("")}</tbody></table>`,
   ].join("\n");
 }
 

@@ -63,7 +63,8 @@ describe("renderReport", () => {
     expect(html).toContain("voted accuracy (verified)</td><td>55.0%");
     // the split votes, linked to their problems
     expect(html).toContain("Where the chains split");
-    expect(html).toMatch(/<table class="split">.*<a href="#p2">no-gold<\/a>/s);
+    expect(html).toMatch(/<table class="split">.*<tr data-share="0.3333333333333333" data-distinct="3" data-entropy="1.585"><td><a href="#p2">no-gold<\/a>/s);
+    expect(html).toContain(`<th data-sort="entropy"`);
   });
 
   it("stays proportional to its content for a large run", () => {
