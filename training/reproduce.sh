@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Reproduce the shipped model from scratch: phase 1, phase 2 from phase 1's weights (the plain chain
-# format), phase 3 from phase 2's (worked arithmetic, reworded questions, drills), export, evaluation
+# format), phase 3 from phase 2's (worked arithmetic, reworded questions, drills), phase 4 (phase 3's
+# recipe again from its weights, a fresh schedule and seed), export, evaluation
 # (through cot-sc: run `npm ci` first). See models/cot-sc-gpt2-tiny/MODEL_CARD.md for the times.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,5 +13,7 @@ training/run.sh --init training/work/phase1.pt --seed 101 --examples 30000 --pro
 unset COT_SC_CHAIN_FORMAT
 /usr/bin/python3 training/dev_sets.py
 training/run_worked.sh --init training/work/checkpoint.pt --seed 301 --minutes 100   # --resume after an interruption
-/usr/bin/python3 training/reexport.py --checkpoint training/work/worked.pt
+cp training/work/worked.pt training/work/phase3.pt && rm -f training/work/worked-state.pt
+training/run_worked.sh --init training/work/phase3.pt --seed 302 --lr 6e-4 --minutes 110   # --resume after an interruption
+training/python.sh training/reexport.py --checkpoint training/work/worked.pt
 npm run build && /usr/bin/python3 training/fixture_eval.py
