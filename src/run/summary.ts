@@ -16,6 +16,11 @@ export interface SummarizeOptions {
 
 const CURVE_POINTS = [1, 2, 3, 5, 10, 20, 40, 80];
 
+/** The mean, or null for no values. */
+function mean(values: readonly number[]): number | null {
+  return values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length;
+}
+
 /** A split vote: the most common answer has less than half of the chains. */
 const SPLIT_SHARE = 0.5;
 
@@ -23,7 +28,6 @@ const SPLIT_SHARE = 0.5;
 function membersOf(graded: readonly ProblemResult[]): Pick<RunSummary, "members"> {
   const names = [...new Set(graded.flatMap((r) => r.chains.map((c) => c.member).filter((m): m is string => m !== undefined)))];
   if (names.length === 0) return {};
-  const mean = (values: number[]): number | null => (values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length);
   return {
     members: names.map((member) => {
       const own = graded.map((r) => ({ result: r, chains: r.chains.filter((c) => c.member === member) })).filter((x) => x.chains.length > 0);
@@ -41,7 +45,6 @@ function membersOf(graded: readonly ProblemResult[]): Pick<RunSummary, "members"
 function disagreementOf(results: readonly ProblemResult[]): RunSummary["disagreement"] {
   // why recomputed from the chains: results written before agreement was recorded read the same
   const measures = results.map((r) => ({ result: r, agreement: r.agreement ?? agreement(r.chains.map((c) => c.answer)) }));
-  const mean = (values: number[]): number | null => (values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length);
   const split = measures
     .filter((m) => m.result.chains.length > 1 && m.agreement.share < SPLIT_SHARE)
     .sort((a, b) => a.agreement.share - b.agreement.share || b.agreement.entropy - a.agreement.entropy)
@@ -58,7 +61,6 @@ export function summarize(results: readonly ProblemResult[], timing: number | Su
   const options: SummarizeOptions = typeof timing === "number" ? { wallSeconds: timing } : timing;
   const { wallSeconds, timed = results, decoded = true } = options;
   const graded = results.filter((r) => r.gold !== null);
-  const mean = (values: number[]): number | null => (values.length === 0 ? null : values.reduce((a, b) => a + b, 0) / values.length);
   const chainOutcomes = graded.flatMap((r) => r.chains.map((c) => (c.correct ? 1 : 0)));
   const greedy = graded.filter((r) => r.greedy !== undefined).map((r) => (r.greedy!.correct ? 1 : 0));
   const voted = (rule: VoteRuleName): number | null => mean(graded.map((r) => (r.byRule[rule].correct ? 1 : 0)));
