@@ -255,6 +255,8 @@ export class Scheduler {
         this.dropCache();
       }
     }
+    // why: closed between steps; a device cache is not garbage collected, so it goes with the loop
+    this.dropCache();
   }
 
   /** Admits waiting groups, first come first served, while they fit the row budget. */
