@@ -3,10 +3,12 @@ calculator, 20 chains per problem. Per set: single chain, majority and verified 
 arithmetic-clean chains, pass@20 (some chain right), and the share of problems where the most frequent
 wrong answer outvotes the right one. Writes training/work/fixture_eval.json.
 
-    /usr/bin/python3 training/fixture_eval.py        # after `npm ci`; about 15 minutes on 2 cores
+    /usr/bin/python3 training/fixture_eval.py        # after `npm ci`; about 35 minutes on 2 cores
+    /usr/bin/python3 training/fixture_eval.py --model training/work/candidate --sets medium,hard --work training/work/candidate-eval
 """
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -17,15 +19,21 @@ SETS = ["easy", "medium", "hard", "apples_en", "apples_zh", "reference"]
 
 
 def main() -> None:
-    work = os.path.join(ROOT, "training", "work")
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--model", help="model directory (default: the shipped model)")
+    ap.add_argument("--sets", default=",".join(SETS), help="comma-separated fixture sets")
+    ap.add_argument("--work", default=os.path.join(ROOT, "training", "work"), help="where the results go")
+    args = ap.parse_args()
+    work = args.work
     os.makedirs(work, exist_ok=True)
+    model = ["--model", args.model] if args.model else []
     table = {}
-    for name in SETS:
+    for name in args.sets.split(","):
         out = os.path.join(work, f"fixture-{name}.jsonl")
         summary_path = os.path.join(work, f"fixture-{name}-summary.json")
         subprocess.run(["node", os.path.join(ROOT, "dist", "cli", "main.js"), "run", os.path.join(ROOT, "fixtures", f"{name}.jsonl"),
                         "--samples", "20", "--seed", "1", "--concurrency", "8", "--out", out, "--overwrite",
-                        "--summary", summary_path], check=True, stdout=subprocess.DEVNULL)
+                        "--summary", summary_path, *model], check=True, stdout=subprocess.DEVNULL)
         summary = json.load(open(summary_path))
         records = [json.loads(line) for line in open(out, encoding="utf-8") if line.strip()]
         records = [r for r in records if "id" in r]

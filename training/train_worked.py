@@ -139,11 +139,12 @@ def main() -> None:
     ap.add_argument("--resume", action="store_true")
     ap.add_argument("--distilled", help="cot-sc distill output to mix in (self-improvement round)")
     ap.add_argument("--distilled-share", type=float, default=0.3)
+    ap.add_argument("--work", default=WORK, help="where the state, weights and meta go (two runs side by side need two)")
     args = ap.parse_args()
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
-    os.makedirs(WORK, exist_ok=True)
-    state_path = os.path.join(WORK, "worked-state.pt")
+    os.makedirs(args.work, exist_ok=True)
+    state_path = os.path.join(args.work, "worked-state.pt")
 
     tok = CharTokenizer.load(args.out)
     held_out = fixture_questions() | dev_questions()
@@ -197,13 +198,13 @@ def main() -> None:
             save()
             last_save = time.time()
     save()
-    torch.save({"config": config.to_dict(), "state": model.state_dict()}, os.path.join(WORK, "worked.pt"))
+    torch.save({"config": config.to_dict(), "state": model.state_dict()}, os.path.join(args.work, "worked.pt"))
     meta = {"phase": 3, "init": args.init, "seed": args.seed, "minutes": args.minutes, "steps": step,
             "tokens_seen": seen, "train_seconds": round(elapsed), "lr": args.lr, "warmup": args.warmup,
             "batch_tokens": args.batch_tokens, "drill_share": args.drill_share, "threads": args.threads,
             "distilled": args.distilled, "distilled_share": args.distilled_share if args.distilled else 0,
             "parameters": model.num_parameters(), "loss_curve": curve}
-    with open(os.path.join(WORK, "worked_meta.json"), "w") as f:
+    with open(os.path.join(args.work, "worked_meta.json"), "w") as f:
         json.dump(meta, f, indent=1)
     print(f"trained {step} steps in {elapsed / 60:.1f} min", flush=True)
 
