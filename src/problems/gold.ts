@@ -1,3 +1,5 @@
+import { answerLine, formatExact } from "../verify/index.js";
+
 /**
  * Normalises a gold answer to a canonical numeric string, so that "18", "18.0", "$18" and 18 compare equal.
  * Returns `null` when the value is not a plain number (after stripping `$`, `%`, commas and spaces).
@@ -24,28 +26,27 @@ export function normaliseGold(value: string | number): string | null {
   return canonicalDecimal(stripped);
 }
 
-/** "007.50" → "7.5", "-0" → "0", "+3" → "3", ".5" → "0.5"; anything that is not a decimal number → null. */
+/**
+ * A plain decimal ("007.50", "-0", "+3", ".5") written the way every answer is compared, by the
+ * verifier's own {@link formatExact} ("7.5", "0", "3", "0.5"); anything that is not a decimal → null.
+ */
 function canonicalDecimal(text: string): string | null {
   const match = /^([+-]?)(\d*)(?:\.(\d*))?$/.exec(text);
   if (match === null) return null;
   const [, sign = "", integerDigits = "", fractionDigits = ""] = match;
   if (integerDigits === "" && fractionDigits === "") return null;
-  const integer = integerDigits.replace(/^0+(?=\d)/, "") || "0";
-  const fraction = fractionDigits.replace(/0+$/, "");
-  const magnitude = fraction === "" ? integer : `${integer}.${fraction}`;
-  // Why: "-0" and "-0.0" are zero; a sign on zero would make two equal answers compare unequal.
-  return sign === "-" && magnitude !== "0" ? `-${magnitude}` : magnitude;
+  const digits = BigInt(`${integerDigits}${fractionDigits}` || "0");
+  return formatExact({ numerator: sign === "-" ? -digits : digits, denominator: 10n ** BigInt(fractionDigits.length) });
 }
 
 /**
- * The final answer of a GSM8K-style solution: the text after the last `####`, normalised.
+ * The final answer of a GSM8K-style solution: its answer line (the verifier's {@link answerLine}), normalised.
  * Returns `undefined` when the solution has no `####` line.
  *
  * @example
  * goldFromSolution("She makes 9 * 2 = $<<9*2=18>>18.\n#### 18"); // "18"
  */
 export function goldFromSolution(solution: string): string | null | undefined {
-  const marker = solution.lastIndexOf("####");
-  if (marker === -1) return undefined;
-  return normaliseGold(solution.slice(marker + 4));
+  const line = answerLine(solution);
+  return line === undefined ? undefined : normaliseGold(line);
 }

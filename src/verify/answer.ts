@@ -87,9 +87,9 @@ function boxedAnswer(content: string): string | null {
  */
 export function extractAnswer(text: string, options: AnswerOptions = {}): string | null {
   const folded = foldCharacters(text.slice(0, maxCharacters));
-  const hashes = folded.lastIndexOf("####");
-  if (hashes >= 0) {
-    const answer = firstNumber(plainAmounts(lineFrom(folded, hashes + 4)));
+  const line = answerLineOf(folded);
+  if (line !== undefined) {
+    const answer = firstNumber(plainAmounts(line));
     if (answer !== null) return answer;
   }
   const boxed = lastBoxed(folded);
@@ -121,6 +121,23 @@ function phraseAnswer(line: string): string | null {
   if (sentence.trimEnd().endsWith("?")) return null;
   const equals = sentence.lastIndexOf("=");
   return firstNumber(plainAmounts(equals < 0 ? sentence : sentence.slice(equals + 1)));
+}
+
+/**
+ * The text of a GSM8K answer line: what follows the last `####`, to the end of its line (digits of other
+ * scripts folded). `undefined` when there is no `####`. The one place that reads the marker: gold
+ * solutions (`problems/`) and chains both go through it.
+ *
+ * @example
+ * answerLine("She makes 9 * 2 = $<<9*2=18>>18.\n#### 18"); // " 18"
+ */
+export function answerLine(text: string): string | undefined {
+  return answerLineOf(foldCharacters(text.slice(0, maxCharacters)));
+}
+
+function answerLineOf(folded: string): string | undefined {
+  const hashes = folded.lastIndexOf("####");
+  return hashes < 0 ? undefined : lineFrom(folded, hashes + 4);
 }
 
 /** The rest of the line from `start`, at most 200 characters. */

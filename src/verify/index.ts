@@ -3,7 +3,7 @@ export type { Exact, Evaluation, EvaluationFailure } from "./evaluate.js";
 export { foldCharacters, plainAmounts } from "./normalize.js";
 export { findCalculations, defaultStepLimits } from "./steps.js";
 export type { Calculation, StepLimits } from "./steps.js";
-export { extractAnswer, normalizeAnswer } from "./answer.js";
+export { answerLine, extractAnswer, normalizeAnswer } from "./answer.js";
 export type { AnswerOptions } from "./answer.js";
 export { checkStep, claimAgrees } from "./check.js";
 export type { StepVerdict, StepSource, UncheckedCause } from "./check.js";

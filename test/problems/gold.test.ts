@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { goldFromSolution, normaliseGold } from "../../src/problems/gold.js";
+import { extractAnswer } from "../../src/verify/answer.js";
 
 describe("normaliseGold", () => {
   it.each([
@@ -50,5 +51,14 @@ describe("goldFromSolution", () => {
     expect(goldFromSolution("...\n#### 1,000")).toBe("1000");
     expect(goldFromSolution("no marker")).toBeUndefined();
     expect(goldFromSolution("#### lots")).toBeNull();
+  });
+
+  it("reads the answer line as chains' answers are read: one marker parser, one number writer", () => {
+    // the verifier folds other scripts' digits on the answer line, so gold and chain agree on them
+    expect(goldFromSolution("٣+٤=٧\n#### ٧")).toBe(extractAnswer("٣+٤=٧\n#### ٧"));
+    expect(goldFromSolution("...\n#### ７２")).toBe("72");
+    // the line after the last marker, not what follows it on later lines
+    expect(goldFromSolution("#### 18\nsee above")).toBe("18");
+    for (const text of ["0.125", "-2.50", "1,000", "$3"]) expect(goldFromSolution(`#### ${text}`)).toBe(extractAnswer(`#### ${text}`));
   });
 });
