@@ -93,6 +93,27 @@ function localHook(module: { url: string; name: string }): Promise<LocalHook | u
   return hook;
 }
 
+// Streamed text of every row in a step goes up as one message: a message per row per token (64 rows,
+// thousands of tokens a second) costs the receiving thread more than the text itself.
+let textIds: number[] = [];
+let textIndices: number[] = [];
+let texts: string[] = [];
+
+function queueText(id: number, index: number, text: string): void {
+  if (texts.length === 0) queueMicrotask(flushText);
+  textIds.push(id);
+  textIndices.push(index);
+  texts.push(text);
+}
+
+function flushText(): void {
+  if (texts.length === 0) return;
+  port.postMessage({ type: "text", ids: textIds, indices: textIndices, texts });
+  textIds = [];
+  textIndices = [];
+  texts = [];
+}
+
 async function run(message: Extract<Incoming, { type: "submit" }>): Promise<void> {
   const flag = new Int32Array(message.abortFlag);
   try {
@@ -112,10 +133,12 @@ async function run(message: Extract<Incoming, { type: "submit" }>): Promise<void
               }),
           }
         : {}),
-      ...(message.withText ? { onText: (index: number, text: string) => port.postMessage({ type: "text", id: message.id, index, text }) } : {}),
+      ...(message.withText ? { onText: (index: number, text: string) => queueText(message.id, index, text) } : {}),
     });
+    flushText();
     port.postMessage({ type: "result", id: message.id, result });
   } catch (error) {
+    flushText();
     port.postMessage({ type: "error", id: message.id, error: serializeError(error as Error) });
   }
 }

@@ -120,7 +120,8 @@ export async function decode(model: DecoderModel, job: DecodeJob, hooks: DecodeH
       job.groups.map((group, g) =>
         scheduler.submit(
           { ...group, maxTokens: job.maxTokens, sampling: job.sampling, stop: job.stop, stopAtAnswerLine: job.stopAtAnswerLine,
-            ...(job.ignoreEos ? { ignoreEos: true } : {}), ...(job.forceTrigger ? { forceTrigger: job.forceTrigger } : {}) },
+            ...(job.ignoreEos ? { ignoreEos: true } : {}), ...(job.forceTrigger ? { forceTrigger: job.forceTrigger } : {}),
+            ...(job.logprobs ? { logprobs: true } : {}) },
           { aborted: hooks.aborted, ...(hooks.force ? { force: (text: string, index: number) => hooks.force!(text, g, index) } : {}) },
         ),
       ),

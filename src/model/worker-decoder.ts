@@ -91,7 +91,7 @@ type Outgoing =
   | { type: "error"; id: number; error: { name: string; message: string; code?: string; tokens?: number; limit?: number } }
   | { type: "force"; id: number; requestId: number; text: string; index: number }
   | { type: "stats"; id: number; stats: SchedulerStats }
-  | { type: "text"; id: number; index: number; text: string };
+  | { type: "text"; ids: number[]; indices: number[]; texts: string[] };
 
 async function startWorker(directory: string, options: LoadModelOptions, scheduler: SchedulerOptions): Promise<DecoderHandle> {
   const worker = new Worker(workerUrl(), { workerData: { directory, options, scheduler } });
@@ -120,7 +120,7 @@ async function startWorker(directory: string, options: LoadModelOptions, schedul
   const statsWaiting = new Map<number, (stats: SchedulerStats) => void>();
   worker.on("message", (message: Outgoing) => {
     if (message.type === "text") {
-      jobs.get(message.id)?.call.onText?.(message.index, message.text);
+      for (let i = 0; i < message.texts.length; i++) jobs.get(message.ids[i]!)?.call.onText?.(message.indices[i]!, message.texts[i]!);
     } else if (message.type === "stats") {
       statsWaiting.get(message.id)?.(message.stats);
       statsWaiting.delete(message.id);

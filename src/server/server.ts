@@ -222,6 +222,7 @@ export function createServer(target: ServeTarget | Promise<ServeTarget>, options
     const stream = body.stream ? openStream(response, signal) : undefined;
     const started = performance.now();
     let first = true;
+    const pieces = coalesced((index, text) => stream!.send(chunk([{ index, text, logprobs: null, finish_reason: null }])));
     const { results, promptTokens } = await sampleAll(
       live,
       prompts,
@@ -231,10 +232,11 @@ export function createServer(target: ServeTarget | Promise<ServeTarget>, options
         ? (index, text) => {
             if (first) metrics.timeToFirstToken.observe({ route: "/v1/completions" }, (performance.now() - started) / 1000);
             first = false;
-            stream.send(chunk([{ index, text, logprobs: null, finish_reason: null }]));
+            pieces.add(index, text);
           }
         : undefined,
     );
+    pieces.flush();
     const choices = results.flatMap((result, p) =>
       result.chains.map((chain) => ({ index: p * body.n + chain.index - body.first_index, chain })),
     );
@@ -278,6 +280,12 @@ export function createServer(target: ServeTarget | Promise<ServeTarget>, options
     const stream = body.stream ? openStream(response, signal) : undefined;
     const opened = new Set<number>();
     const started = performance.now();
+    let first = true;
+    const pieces = coalesced((index, text) => {
+      const role = opened.has(index) ? {} : { role: "assistant" };
+      opened.add(index);
+      stream!.send(chunk([{ index, delta: { ...role, content: text }, logprobs: null, finish_reason: null }]));
+    });
     const { results, promptTokens } = await sampleAll(
       live,
       [prompt],
@@ -285,13 +293,13 @@ export function createServer(target: ServeTarget | Promise<ServeTarget>, options
       signal,
       stream
         ? (index, text) => {
-            if (opened.size === 0) metrics.timeToFirstToken.observe({ route: "/v1/chat/completions" }, (performance.now() - started) / 1000);
-            const role = opened.has(index) ? {} : { role: "assistant" };
-            opened.add(index);
-            stream.send(chunk([{ index, delta: { ...role, content: text }, logprobs: null, finish_reason: null }]));
+            if (first) metrics.timeToFirstToken.observe({ route: "/v1/chat/completions" }, (performance.now() - started) / 1000);
+            first = false;
+            pieces.add(index, text);
           }
         : undefined,
     );
+    pieces.flush();
     const chains = results[0]!.chains;
     const usage = usageOf(promptTokens, results);
     if (stream) {
@@ -415,6 +423,31 @@ function sendJson(response: ServerResponse, status: number, value: unknown): voi
   response.end(JSON.stringify(value));
 }
 
+/**
+ * Text pieces per choice, sent as one chunk per choice when the event loop next turns: while the
+ * server keeps up, that is a chunk per token; when it lags (many clients), the pieces that arrived
+ * meanwhile go out together instead of as a backlog of tiny events (vLLM's stream interval, adaptive).
+ */
+function coalesced(send: (index: number, text: string) => void): { add(index: number, text: string): void; flush(): void } {
+  const pending = new Map<number, string>();
+  let scheduled = false;
+  const flush = (): void => {
+    scheduled = false;
+    for (const [index, text] of pending) send(index, text);
+    pending.clear();
+  };
+  return {
+    add(index, text) {
+      pending.set(index, (pending.get(index) ?? "") + text);
+      if (!scheduled) {
+        scheduled = true;
+        setImmediate(flush);
+      }
+    },
+    flush,
+  };
+}
+
 /** Server-sent events; a reader that falls too far behind is dropped (its chains stop at the next step). */
 function openStream(response: ServerResponse, signal: AbortSignal): { send(value: unknown): void; done(): void } {
   let opened = false;
@@ -425,7 +458,7 @@ function openStream(response: ServerResponse, signal: AbortSignal): { send(value
   };
   return {
     send(value) {
-      if (signal.aborted || response.destroyed) return;
+      if (signal.aborted || response.destroyed || response.writableEnded) return;
       open();
       response.write(`data: ${JSON.stringify(value)}\n\n`);
       if (response.writableLength > MAX_BUFFERED_BYTES) response.destroy(new Error("the client reads too slowly"));
