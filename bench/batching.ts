@@ -39,7 +39,7 @@ const problems: Problem[] = readFileSync(new URL("../fixtures/hard.jsonl", impor
 const backends = {} as Record<Mode, OnnxBackend>;
 for (const mode of modes) backends[mode] = await createOnnxBackend(SHIPPED_MODEL, { batching: mode, maxBatchRows: ROWS });
 
-async function problemSet(mode: Mode): Promise<{ tokensPerSecond: number; meanLiveRows: number; wallSeconds: number }> {
+async function problemSet(mode: Mode): Promise<{ tokensPerSecond: number; meanLiveRows: number; meanAttendedSlots: number; wallSeconds: number }> {
   const backend = backends[mode];
   const engine = await createEngine({ backend });
   const before = await backend.stats();
@@ -49,7 +49,15 @@ async function problemSet(mode: Mode): Promise<{ tokensPerSecond: number; meanLi
   const wall = (performance.now() - started) / 1000;
   const after = await backend.stats();
   await engine.close();
-  return { tokensPerSecond: tokens / wall, meanLiveRows: (after.rowSteps - before.rowSteps) / (after.steps - before.steps), wallSeconds: wall };
+  const rowSteps = after.rowSteps - before.rowSteps;
+  return {
+    tokensPerSecond: tokens / wall,
+    meanLiveRows: rowSteps / (after.steps - before.steps),
+    // why: what a row's attention spans per step (shared prefix + generated slots): the part of a step's
+    // cost that batching policy changes besides the row count
+    meanAttendedSlots: (after.slotSteps - before.slotSteps) / rowSteps,
+    wallSeconds: wall,
+  };
 }
 
 // seeded exponential gaps (a small LCG: the same arrival times in both modes)
@@ -100,7 +108,7 @@ const setRows: Record<Mode, Awaited<ReturnType<typeof problemSet>>> = {} as neve
 const streamRows: Record<Mode, Awaited<ReturnType<typeof stream>>> = {} as never;
 for (const mode of modes) {
   setRows[mode] = await problemSet(mode);
-  process.stderr.write(`(a) ${mode}: ${setRows[mode].tokensPerSecond.toFixed(0)} tokens/s, mean live rows ${setRows[mode].meanLiveRows.toFixed(1)}\n`);
+  process.stderr.write(`(a) ${mode}: ${setRows[mode].tokensPerSecond.toFixed(0)} tokens/s, mean live rows ${setRows[mode].meanLiveRows.toFixed(1)}, mean attended slots ${setRows[mode].meanAttendedSlots.toFixed(0)}\n`);
 }
 for (const mode of modes) {
   streamRows[mode] = await stream(mode);
@@ -113,11 +121,11 @@ const b = streamRows;
 const table = [
   `(a) \`engine.run\` on the first ${PROBLEMS} problems of fixtures/hard.jsonl, 20 chains each, concurrency 4, row budget ${ROWS}`,
   "",
-  "| batching | tokens/s | vs run to completion | mean live rows per step | of the budget | wall s |",
-  "|---|---|---|---|---|---|",
+  "| batching | tokens/s | vs run to completion | mean live rows per step | of the budget | mean slots a row attends per step (prefix + generated) | wall s |",
+  "|---|---|---|---|---|---|---|",
   ...modes.map(
     (m) =>
-      `| ${m === "job" ? "run to completion" : "continuous"} | ${a[m].tokensPerSecond.toFixed(0)} | ${(a[m].tokensPerSecond / a.job.tokensPerSecond).toFixed(2)}× | ${a[m].meanLiveRows.toFixed(1)} | ${((100 * a[m].meanLiveRows) / ROWS).toFixed(0)}% | ${a[m].wallSeconds.toFixed(1)} |`,
+      `| ${m === "job" ? "run to completion" : "continuous"} | ${a[m].tokensPerSecond.toFixed(0)} | ${(a[m].tokensPerSecond / a.job.tokensPerSecond).toFixed(2)}× | ${a[m].meanLiveRows.toFixed(1)} | ${((100 * a[m].meanLiveRows) / ROWS).toFixed(0)}% | ${a[m].meanAttendedSlots.toFixed(0)} | ${a[m].wallSeconds.toFixed(1)} |`,
   ),
   "",
   `(b) ${REQUESTS} single \`sample\` requests (8 chains each) at random times, mean gap ${MEAN_GAP_MS} ms`,

@@ -57,6 +57,10 @@ export class DeviceKvCache implements KvCache {
     return this.length;
   }
 
+  get attendedSlots(): number {
+    return this.length;
+  }
+
   feeds(): Record<string, ort.Tensor> {
     const feeds: Record<string, ort.Tensor> = {};
     this.signature.kvInputs.forEach(([keyName, valueName], layer) => {

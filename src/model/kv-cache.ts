@@ -29,6 +29,11 @@ export interface KvCache {
   readonly length: number;
   /** Width of the cache part of the attention mask the next step needs. */
   readonly maskWidth: number;
+  /**
+   * Cache slots each row's attention spans in the next step, masked ones included: what a step's
+   * attention costs per row (`maskWidth`, plus the shared prefix where the cache keeps one).
+   */
+  readonly attendedSlots: number;
   /** The cache inputs for the next step. */
   feeds(): Record<string, ort.Tensor>;
   /** Take the step's outputs (new entries or presents) for `seq` new tokens. */

@@ -59,6 +59,10 @@ export class PresentKvCache implements KvCache {
     return this.length;
   }
 
+  get attendedSlots(): number {
+    return this.length;
+  }
+
   feeds(): Record<string, ort.Tensor> {
     const feeds: Record<string, ort.Tensor> = {};
     for (let layer = 0; layer < this.signature.layers; layer++) {

@@ -65,6 +65,11 @@ export interface SchedulerStats {
   steps: number;
   /** Live rows summed over the steps: `rowSteps / steps` is the mean batch. */
   rowSteps: number;
+  /**
+   * Cache slots attended, summed over the steps' rows (masked ones included): `slotSteps / rowSteps`
+   * is the mean attention span of a row, the part of a step's cost that grows with the cache.
+   */
+  slotSteps: number;
   liveRows: number;
   queuedGroups: number;
 }
@@ -155,6 +160,7 @@ export class Scheduler {
   /** Decode steps run, and live rows summed over them. */
   steps = 0;
   rowSteps = 0;
+  slotSteps = 0;
 
   // step inputs, grown when the batch or the mask outgrows them, never per token
   private ids = new BigInt64Array(64);
@@ -218,7 +224,7 @@ export class Scheduler {
 
   /** Decode steps so far, live rows summed over them, and what is live and queued now. */
   stats(): SchedulerStats {
-    return { steps: this.steps, rowSteps: this.rowSteps, liveRows: this.rows.length, queuedGroups: this.waiting.length };
+    return { steps: this.steps, rowSteps: this.rowSteps, slotSteps: this.slotSteps, liveRows: this.rows.length, queuedGroups: this.waiting.length };
   }
 
   /** Rejects what is queued or live and stops the loop. */
@@ -491,11 +497,13 @@ export class Scheduler {
       mask32[base + 2 * (maskWidth - 1)] = 1;
     }
     const feeds = tokenFeeds(this.model.signature, this.ids.subarray(0, batch), this.positions.subarray(0, batch), batch, 1, this.mask.subarray(0, batch * maskWidth));
+    const attended = cache.attendedSlots;
     const outputs = await this.model.session.run({ ...cache.feeds(), ...feeds });
     cache.update(outputs, 1);
     this.logits = outputs.logits!;
     this.steps += 1;
     this.rowSteps += batch;
+    this.slotSteps += batch * attended;
     // a group's rows are contiguous (admitted together, kept in order)
     let last: LiveGroup | undefined;
     for (const row of this.rows) {

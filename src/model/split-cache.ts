@@ -121,6 +121,11 @@ export class SplitKvCache implements KvCache {
     return this.capacity;
   }
 
+  /** why: every row scores against every live prompt in the prefix (masked to its own), then its slots */
+  get attendedSlots(): number {
+    return this.prefixLength + this.capacity;
+  }
+
   feeds(): Record<string, ort.Tensor> {
     // tensors are remade only when the batch or capacity changed: views of the live rows, read in place
     if (this.stepFeeds === undefined) {

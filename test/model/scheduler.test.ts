@@ -134,4 +134,21 @@ describe("shared prefill and the row budget (shipped model)", () => {
       await scheduler.close();
     }
   });
+
+  test("counts the slots each row attends: its prompt's prefix and the generated view, never less", async () => {
+    const scheduler = new Scheduler(model, { maxRows: 64, continuous: true });
+    try {
+      const a = prompts[0]!;
+      const b = prompts[1]!;
+      await Promise.all([
+        scheduler.submit(group({ promptIds: a, count: 2, maxTokens: 10, ignoreEos: true }), noHooks),
+        scheduler.submit(group({ promptIds: b, count: 2, maxTokens: 10, ignoreEos: true }), noHooks),
+      ]);
+      const stats = scheduler.stats();
+      // two prompts side by side in the shared prefix, attended by every row, plus one 32-slot view
+      expect(stats.slotSteps / stats.rowSteps).toBe(a.length + b.length + 32);
+    } finally {
+      await scheduler.close();
+    }
+  });
 });
