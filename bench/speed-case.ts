@@ -14,7 +14,7 @@ import { loadModel, type LoadedModel } from "../src/model/loaded-model.js";
 
 /** What bench/speed.ts asks of one case. */
 export interface CaseRequest {
-  contender: "cot-sc" | "cot-sc-one-at-a-time" | "optimum" | "transformers-js" | "matmul";
+  contender: "cot-sc" | "cot-sc-one-at-a-time" | "optimum" | "transformers-js" | "matmul" | "bandwidth";
   k: number;
   modelDirectory: string;
   promptIds: number[];
@@ -31,6 +31,9 @@ export interface CaseRequest {
   matmulGraph?: string;
   matmulSize?: number;
   matmulSeconds?: number;
+  /** bandwidth: the graph written by bench/reduce_graph.py, and how many float32 values it sums. */
+  reduceGraph?: string;
+  reduceSize?: number;
 }
 
 export interface CaseResult {
@@ -39,6 +42,8 @@ export interface CaseResult {
   peakRssBytes: number;
   /** matmul only: the best single run's rate. */
   gflops?: number;
+  /** bandwidth only: the best single run's rate, bytes read per second / 1e9. */
+  gbPerSecond?: number;
   note?: string;
 }
 
@@ -162,12 +167,39 @@ async function runMatmul(): Promise<CaseResult> {
   return { generatedTokens: 0, wallMs: bestMs, peakRssBytes: 0, gflops: (2 * n ** 3) / (bestMs / 1000) / 1e9, note: `${n}×${n} by ${n}×${n}, best of ${runs} runs` };
 }
 
+/** Best-run time of one ReduceSum over a buffer far larger than the caches: memory bandwidth (reads). */
+async function runBandwidth(): Promise<CaseResult> {
+  const n = request.reduceSize!;
+  const session = await ort.InferenceSession.create(request.reduceGraph!, {
+    executionProviders: ["cpu"],
+    intraOpNumThreads: request.threads,
+    interOpNumThreads: 1,
+    executionMode: "sequential",
+  });
+  const a = new Float32Array(n).fill(1); // written once, so every page is resident before timing
+  const feeds = { A: new ort.Tensor("float32", a, [n]) };
+  for (let i = 0; i < 2; i++) await session.run(feeds);
+  let bestMs = Infinity;
+  let runs = 0;
+  const started = performance.now();
+  while (performance.now() - started < (request.matmulSeconds ?? 2) * 1000) {
+    const t = performance.now();
+    await session.run(feeds);
+    bestMs = Math.min(bestMs, performance.now() - t);
+    runs++;
+  }
+  await session.release();
+  const megabytes = (4 * n) / 2 ** 20;
+  return { generatedTokens: 0, wallMs: bestMs, peakRssBytes: 0, gbPerSecond: (4 * n) / (bestMs / 1000) / 1e9, note: `ReduceSum over ${megabytes.toFixed(0)} MiB, best of ${runs} runs` };
+}
+
 const runners: Record<CaseRequest["contender"], () => Promise<CaseResult>> = {
   "cot-sc": () => runCotSc("split-cache"),
   optimum: () => runCotSc("optimum"),
   "cot-sc-one-at-a-time": runOneAtATime,
   "transformers-js": runTransformersJs,
   matmul: runMatmul,
+  bandwidth: runBandwidth,
 };
 const runner = runners[request.contender];
 if (!runner) throw new Error(`unknown contender ${String(request.contender)}`);

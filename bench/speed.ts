@@ -17,7 +17,8 @@
  * - Transformers.js: k copies of the prompt in one batch (it has no num_return_sequences);
  * - a PyTorch loop with a KV cache (bench/pytorch_loop.py, the training tool's model code);
  * and the machine's ceiling: the best rate of a large MatMul through onnxruntime, with cot-sc's decode
- * FLOP/s as a fraction of it. Each case runs in a process of its own, one at a time, so its peak RSS is
+ * FLOP/s as a fraction of it; the memory bandwidth (a ReduceSum over 256 MiB), and with both a roofline:
+ * per step the FLOPs and the bytes that must move, the bound they give, and cot-sc's share of it. Each case runs in a process of its own, one at a time, so its peak RSS is
  * its own. Writes bench/results/speed.{md,json} (speed-quick.* with --quick).
  */
 import { execFile } from "node:child_process";
@@ -55,6 +56,8 @@ const MIN_SECONDS = quick ? 0.3 : 1.5;
 // one at a time is k × the same k = 1 job; in quick mode run a few of the k and scale
 const SEQUENTIAL_CHAINS = quick ? 4 : Infinity;
 const MATMUL_SIZE = 1024;
+// 256 MiB: far past any cache on this kind of machine, so the sum streams from memory
+const REDUCE_SIZE = quick ? 1 << 25 : 1 << 26;
 // Debian's python3 (python3-torch, python3-onnx); COT_SC_PYTHON overrides it
 const PYTHON = process.env.COT_SC_PYTHON ?? "/usr/bin/python3";
 const PYTHON_ENV = { ...process.env, LD_LIBRARY_PATH: "/usr/lib/x86_64-linux-gnu/openblas-openmp" };
@@ -112,7 +115,9 @@ async function measure(contender: Contender, k: number, extra: Partial<CaseReque
   process.stderr.write(
     row.error
       ? `${contender} k=${k}: FAILED ${row.error}\n`
-      : `${contender} k=${k}: ${row.gflops !== undefined ? `${row.gflops.toFixed(1)} GFLOP/s` : `${row.tokensPerSecond.toFixed(0)} tokens/s`} (${seconds} s)\n`,
+      : `${contender} k=${k}: ${
+          row.gflops !== undefined ? `${row.gflops.toFixed(1)} GFLOP/s` : row.gbPerSecond !== undefined ? `${row.gbPerSecond.toFixed(1)} GB/s` : `${row.tokensPerSecond.toFixed(0)} tokens/s`
+        } (${seconds} s)\n`,
   );
   return row;
 }
@@ -151,6 +156,12 @@ try {
     () => false,
   );
   const ceiling = await measure("matmul", 0, { matmulGraph: built ? matmulGraph : join(scratch, "missing-python3-onnx.onnx"), matmulSize: MATMUL_SIZE, matmulSeconds: quick ? 1 : 3 });
+  const reduceGraph = join(scratch, "reduce.onnx");
+  const reduceBuilt = await run(PYTHON, [join(root, "bench/reduce_graph.py"), reduceGraph, String(REDUCE_SIZE)], { env: PYTHON_ENV }).then(
+    () => true,
+    () => false,
+  );
+  const bandwidth = await measure("bandwidth", 0, { reduceGraph: reduceBuilt ? reduceGraph : join(scratch, "missing-python3-onnx.onnx"), reduceSize: REDUCE_SIZE, matmulSeconds: quick ? 1 : 3 });
 
   // ---- Transformers.js wants <root>/<name>/onnx/model.onnx beside config.json and the tokenizer files
   const transformersRoot = join(scratch, "transformers");
@@ -178,6 +189,20 @@ try {
   const ceilingFlops = (ceiling.gflops ?? NaN) * 1e9;
   const utilisation = (k: number): number => ((find("cot-sc", k)?.tokensPerSecond ?? NaN) * flopsPerToken) / ceilingFlops;
   const k1 = find("cot-sc", 1)?.tokensPerSecond; // cot-sc's own k = 1
+  // the roofline: per decode step of k rows, the FLOPs and the bytes that must move
+  const kvBytesPerSlot = 2 * config.n_layer * config.n_embd * 4; // key and value, every layer, float32
+  const weightBytes = 4 * matmulParameters;
+  const prefixBytes = kvBytesPerSlot * promptIds.length;
+  const rowBytes = kvBytesPerSlot * (NEW_TOKENS / 2);
+  const bandwidthBytes = (bandwidth.gbPerSecond ?? NaN) * 1e9;
+  const roofline = (k: number): { flops: number; bytes: number; boundBy: string; tokensPerSecond: number } => {
+    const flops = k * flopsPerToken;
+    const bytes = weightBytes + prefixBytes + k * rowBytes;
+    const computeSeconds = flops / ceilingFlops;
+    const memorySeconds = bytes / bandwidthBytes;
+    return { flops, bytes, boundBy: computeSeconds >= memorySeconds ? "compute" : "memory", tokensPerSecond: k / Math.max(computeSeconds, memorySeconds) };
+  };
+  const rooflineShare = (k: number): number => (find("cot-sc", k)?.tokensPerSecond ?? NaN) / roofline(k).tokensPerSecond;
 
   const lines = [
     `Prompt: ${promptIds.length} tokens (a fixtures/hard.jsonl question); ${NEW_TOKENS} generated tokens per chain (EOS ignored), ` +
@@ -212,6 +237,20 @@ try {
     "|---|---|---|",
     ...KS.map((k) => `| ${k} | ${number(((find("cot-sc", k)?.tokensPerSecond ?? NaN) * flopsPerToken) / 1e9, 2)} | ${number(utilisation(k) * 100, 1)}% |`),
   );
+  lines.push(
+    "",
+    `Roofline: memory ${number(bandwidth.gbPerSecond, 1)} GB/s (${bandwidth.note ?? bandwidth.error ?? ""}, ${threads} threads), compute the ceiling above. ` +
+      `A decode step of k rows must do k × ${(flopsPerToken / 1e6).toFixed(2)} MFLOP and move the float32 weights once ` +
+      `(${(weightBytes / 2 ** 20).toFixed(1)} MiB), the shared prompt's cache once (${(prefixBytes / 2 ** 20).toFixed(2)} MiB) and each row's ` +
+      `generated cache (${(rowBytes / 2 ** 20).toFixed(2)} MiB at the mean ${NEW_TOKENS / 2} tokens); the bound is the slower of the two.`,
+    "",
+    "| k | MFLOP per step | MiB per step | FLOP per byte | bound by | roofline tokens/s | cot-sc tokens/s | of the roofline |",
+    "|---|---|---|---|---|---|---|---|",
+    ...KS.map((k) => {
+      const r = roofline(k);
+      return `| ${k} | ${number(r.flops / 1e6, 1)} | ${number(r.bytes / 2 ** 20, 2)} | ${number(r.flops / r.bytes, 1)} | ${r.boundBy} | ${number(r.tokensPerSecond)} | ${number(find("cot-sc", k)?.tokensPerSecond)} | ${number(rooflineShare(k) * 100, 1)}% |`;
+    }),
+  );
   const at = (contender: Contender): number | undefined => find(contender, GOAL_K)?.tokensPerSecond;
   const goal = (name: string, value: number | undefined, target: number): { name: string; value: number | null; target: number; met: boolean } => ({
     name,
@@ -225,6 +264,7 @@ try {
     goal(`k = ${GOAL_K}: cot-sc / PyTorch loop ≥ 2×`, c32 && at("pytorch") ? c32 / at("pytorch")! : undefined, 2),
     goal(`k = ${GOAL_K}: cot-sc / its own k = 1 ≥ 4×`, c32 && k1 ? c32 / k1 : undefined, 4),
     goal(`k = ${GOAL_K}: decode ≥ 40% of the matmul ceiling`, utilisation(GOAL_K), 0.4),
+    goal(`k = ${GOAL_K}: decode ≥ 50% of the roofline bound`, rooflineShare(GOAL_K), 0.5),
   ];
   lines.push("", "Goals:", "");
   for (const g of goals) {
@@ -233,7 +273,7 @@ try {
   }
   const failed = rows.filter((r) => r.error);
   if (failed.length > 0) lines.push("", "Failed cases:", "", ...failed.map((r) => `- ${r.contender} k=${r.k}: ${r.error}`));
-  const notes = [...new Set(rows.filter((r) => r.note && r.contender !== "matmul").map((r) => `${r.contender} k=${r.k}: ${r.note}`))];
+  const notes = [...new Set(rows.filter((r) => r.note && r.contender !== "matmul" && r.contender !== "bandwidth").map((r) => `${r.contender} k=${r.k}: ${r.note}`))];
   if (notes.length > 0) lines.push("", "Notes:", "", ...notes.map((n) => `- ${n}`));
 
   const report = lines.join("\n");
@@ -243,7 +283,7 @@ try {
   writeFileSync(
     join(root, `bench/results/speed${suffix}.json`),
     `${JSON.stringify(
-      { date: new Date().toISOString(), quick, loadAtStart, modelDirectory: files.directory, checkpoint, threads, promptTokens: promptIds.length, newTokens: NEW_TOKENS, repeats: REPEATS, parameters, matmulParameters, flopsPerToken, ceilingGflops: ceiling.gflops ?? null, goals, rows },
+      { date: new Date().toISOString(), quick, loadAtStart, modelDirectory: files.directory, checkpoint, threads, promptTokens: promptIds.length, newTokens: NEW_TOKENS, repeats: REPEATS, parameters, matmulParameters, flopsPerToken, ceilingGflops: ceiling.gflops ?? null, bandwidthGbPerSecond: bandwidth.gbPerSecond ?? null, goals, rows },
       null,
       2,
     )}\n`,
