@@ -12,21 +12,25 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 
+def save(graph: onnx.GraphProto, out: str) -> None:
+    """Checks and writes a one-graph model at opset 13 (MatMul's and ReduceSum's forms here)."""
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="cot-sc bench")
+    model.ir_version = 8  # onnxruntime-node reads IR 8 and later
+    onnx.checker.check_model(model)
+    onnx.save(model, out)
+
+
 def main() -> None:
     out = sys.argv[1]
     n = int(sys.argv[2]) if len(sys.argv) > 2 else 1024
     b = numpy_helper.from_array(np.random.default_rng(0).standard_normal((n, n)).astype(np.float32), name="B")
-    graph = helper.make_graph(
+    save(helper.make_graph(
         [helper.make_node("MatMul", ["A", "B"], ["Y"])],
         "matmul_ceiling",
         [helper.make_tensor_value_info("A", TensorProto.FLOAT, [n, n])],
         [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [n, n])],
         [b],
-    )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)], producer_name="cot-sc bench")
-    model.ir_version = 8  # onnxruntime-node reads IR 8 and later
-    onnx.checker.check_model(model)
-    onnx.save(model, out)
+    ), out)
 
 
 if __name__ == "__main__":

@@ -6,26 +6,19 @@ the best run's bytes / time is the rate onnxruntime's threads can stream memory 
 """
 from __future__ import annotations
 
+import os
 import sys
 
-import onnx
 from onnx import TensorProto, helper
 
+sys.path.insert(0, os.path.dirname(__file__))
+from matmul_graph import save  # noqa: E402
 
-def main() -> None:
-    out = sys.argv[1]
+if __name__ == "__main__":
     n = int(sys.argv[2]) if len(sys.argv) > 2 else 1 << 26
-    graph = helper.make_graph(
+    save(helper.make_graph(
         [helper.make_node("ReduceSum", ["A"], ["Y"], keepdims=0)],
         "memory_bandwidth",
         [helper.make_tensor_value_info("A", TensorProto.FLOAT, [n])],
         [helper.make_tensor_value_info("Y", TensorProto.FLOAT, [])],
-    )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)], producer_name="cot-sc bench")
-    model.ir_version = 8  # onnxruntime-node reads IR 8 and later
-    onnx.checker.check_model(model)
-    onnx.save(model, out)
-
-
-if __name__ == "__main__":
-    main()
+    ), sys.argv[1])

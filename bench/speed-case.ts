@@ -140,20 +140,20 @@ async function runTransformersJs(): Promise<CaseResult> {
   return { ...measured, peakRssBytes: 0 };
 }
 
-async function runMatmul(): Promise<CaseResult> {
-  const n = request.matmulSize!;
-  const session = await ort.InferenceSession.create(request.matmulGraph!, {
+/**
+ * One input "A" through a one-node graph, timed for `matmulSeconds`: the best single run (on a shared
+ * machine the others are the same work, interrupted) and how many ran.
+ */
+async function bestSingleRun(graph: string, a: Float32Array, dims: number[]): Promise<{ bestMs: number; runs: number }> {
+  const session = await ort.InferenceSession.create(graph, {
     executionProviders: ["cpu"],
     graphOptimizationLevel: "all",
     intraOpNumThreads: request.threads,
     interOpNumThreads: 1,
     executionMode: "sequential",
   });
-  const a = new Float32Array(n * n);
-  for (let i = 0; i < a.length; i++) a[i] = Math.sin(i);
-  const feeds = { A: new ort.Tensor("float32", a, [n, n]) };
+  const feeds = { A: new ort.Tensor("float32", a, dims) };
   for (let i = 0; i < 3; i++) await session.run(feeds);
-  // the ceiling is the best single run: on a shared machine the others are the same work, interrupted
   let bestMs = Infinity;
   let runs = 0;
   const started = performance.now();
@@ -164,31 +164,22 @@ async function runMatmul(): Promise<CaseResult> {
     runs++;
   }
   await session.release();
+  return { bestMs, runs };
+}
+
+async function runMatmul(): Promise<CaseResult> {
+  const n = request.matmulSize!;
+  const a = new Float32Array(n * n);
+  for (let i = 0; i < a.length; i++) a[i] = Math.sin(i);
+  const { bestMs, runs } = await bestSingleRun(request.matmulGraph!, a, [n, n]);
   return { generatedTokens: 0, wallMs: bestMs, peakRssBytes: 0, gflops: (2 * n ** 3) / (bestMs / 1000) / 1e9, note: `${n}×${n} by ${n}×${n}, best of ${runs} runs` };
 }
 
-/** Best-run time of one ReduceSum over a buffer far larger than the caches: memory bandwidth (reads). */
+/** One ReduceSum over a buffer far larger than the caches: the rate memory is read at. */
 async function runBandwidth(): Promise<CaseResult> {
   const n = request.reduceSize!;
-  const session = await ort.InferenceSession.create(request.reduceGraph!, {
-    executionProviders: ["cpu"],
-    intraOpNumThreads: request.threads,
-    interOpNumThreads: 1,
-    executionMode: "sequential",
-  });
-  const a = new Float32Array(n).fill(1); // written once, so every page is resident before timing
-  const feeds = { A: new ort.Tensor("float32", a, [n]) };
-  for (let i = 0; i < 2; i++) await session.run(feeds);
-  let bestMs = Infinity;
-  let runs = 0;
-  const started = performance.now();
-  while (performance.now() - started < (request.matmulSeconds ?? 2) * 1000) {
-    const t = performance.now();
-    await session.run(feeds);
-    bestMs = Math.min(bestMs, performance.now() - t);
-    runs++;
-  }
-  await session.release();
+  // written once, so that every page is resident before the timing
+  const { bestMs, runs } = await bestSingleRun(request.reduceGraph!, new Float32Array(n).fill(1), [n]);
   const megabytes = (4 * n) / 2 ** 20;
   return { generatedTokens: 0, wallMs: bestMs, peakRssBytes: 0, gbPerSecond: (4 * n) / (bestMs / 1000) / 1e9, note: `ReduceSum over ${megabytes.toFixed(0)} MiB, best of ${runs} runs` };
 }
