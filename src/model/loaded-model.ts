@@ -67,7 +67,9 @@ export async function loadModel(directory: string, options: LoadModelOptions = {
       await session.release();
       throw new ModelLoadError("the split-cache graph needs the Optimum graph (model.onnx) beside it to prefill prompts", files.directory);
     }
-    const prefillSession = await createSession(files.optimumGraph, tuning);
+    // why: a profile is of the decode steps; the prefill session would write a trace of its own
+    const { profilePrefix: _decodeOnly, ...prefillTuning } = tuning;
+    const prefillSession = await createSession(files.optimumGraph, prefillTuning);
     prefill = { session: prefillSession, signature: readSignature(prefillSession, files.optimumGraph, files.config) };
   }
   let helpers: KvHelpers | undefined;

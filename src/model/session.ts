@@ -15,6 +15,11 @@ export interface SessionTuning {
   executionProviders?: ort.InferenceSession.ExecutionProviderConfig[];
   /** Where each output should stay (WebGPU keeps the KV cache as `gpu-buffer`). */
   preferredOutputLocation?: Record<string, ort.Tensor.DataLocation>;
+  /**
+   * Profile every run of the decode session (onnxruntime's per-node timings): the trace goes to
+   * `<prefix>_<date>.json` when the session's `endProfiling()` is called. For benchmarks (`bench/profile-step.ts`); off by default.
+   */
+  profilePrefix?: string;
 }
 
 /** The decoder graph's layout, read from the session's input and output names. */
@@ -53,6 +58,7 @@ export async function createSession(path: string, tuning: SessionTuning = {}): P
     executionMode: "sequential",
   };
   if (tuning.preferredOutputLocation) options.preferredOutputLocation = tuning.preferredOutputLocation;
+  if (tuning.profilePrefix) (options.enableProfiling = true), (options.profileFilePrefix = tuning.profilePrefix);
   try {
     return await ort.InferenceSession.create(path, options);
   } catch (error) {
