@@ -18,11 +18,17 @@
  *    sequence at temperature 1, flash attention off and on (KV cache f16, llama.cpp's default); cot-sc's
  *    `decode` of k chains in the same window. Prefill and decode are timed apart, best of two runs after a
  *    warm-up, and cot-sc's decode rate is printed as a ratio to each row's.
+ * 3. llama.cpp at its best: bench/llama_harness.c, a small C program over the same libllama that
+ *    node-llama-cpp ships (compiled here with gcc against the llama.cpp sources node-llama-cpp carries as a
+ *    git bundle), decoding from its main thread with ggml's own threadpool, one unified KV cache with the
+ *    prompt's cells shared by the k sequences. Its greedy ids are checked against cot-sc's too (f32 cache,
+ *    flash attention off), then it is timed like the rows above. Without gcc or git its rows say why.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
 import { loadavg, tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
@@ -75,6 +81,50 @@ if (!ggufPath) {
   execFileSync(PYTHON, [join(root, "training/gguf.py"), "--checkpoint", join(files.directory, "pytorch_checkpoint.pt"), "--out", ggufPath, "--type", flags.type!], {
     stdio: ["ignore", "ignore", "inherit"],
   });
+}
+
+// ---- the C harness over node-llama-cpp's libllama: built once in the scratch directory
+const harnessScratch = mkdtempSync(join(tmpdir(), "cot-sc-llama-harness-"));
+// both packages' entry points are dist/index.js (their package.json files are not exported)
+const packageDirectory = (name: string): string => dirname(dirname(createRequire(import.meta.url).resolve(name)));
+const llamaLibraries = (() => {
+  try {
+    const directory = join(packageDirectory("@node-llama-cpp/linux-x64"), "bins", "linux-x64");
+    return existsSync(join(directory, "libllama.v0.4.0.so")) ? directory : undefined;
+  } catch {
+    return undefined;
+  }
+})();
+const harness: { path?: string; error?: string } = (() => {
+  if (!llamaLibraries) return { error: "node-llama-cpp's linux-x64 libraries (libllama.v0.4.0.so) are not installed" };
+  try {
+    // the llama.cpp sources node-llama-cpp builds from, for llama.h and ggml's headers
+    const bundle = join(packageDirectory("node-llama-cpp"), "llama", "gitRelease.bundle");
+    const sources = join(harnessScratch, "llama.cpp");
+    execFileSync("git", ["clone", "--quiet", "--depth", "1", bundle, sources], { stdio: ["ignore", "ignore", "pipe"] });
+    const path = join(harnessScratch, "llama_harness");
+    execFileSync("gcc", ["-O2", "-o", path, join(root, "bench/llama_harness.c"), `-I${join(sources, "include")}`, `-I${join(sources, "ggml", "include")}`,
+      `-L${llamaLibraries}`, "-l:libllama.v0.4.0.so", "-l:libggml.v0.4.0.so", "-l:libggml-base.so", `-Wl,-rpath,${llamaLibraries}`], { stdio: ["ignore", "ignore", "pipe"] });
+    return { path };
+  } catch (error) {
+    return { error: `the C harness could not be built: ${((error as { stderr?: Buffer }).stderr?.toString() || (error as Error).message).trim().split("\n").slice(-2).join(" ")}` };
+  }
+})();
+log(harness.path ? "C harness built" : harness.error!);
+
+interface HarnessResult {
+  prefillMs: number;
+  decodeMs: number;
+  decodeTokensPerSecond: number;
+  ids: number[];
+}
+function runHarness(k: number, tokens: number, flashAttention: boolean, kv: "f32" | "f16", repeats: number, greedy: boolean): HarnessResult {
+  const stdout = execFileSync(
+    harness.path!,
+    [ggufPath!, promptIds.join(","), String(k), String(tokens), String(threads), flashAttention ? "1" : "0", kv, String(repeats), greedy ? "1" : "0"],
+    { env: { ...process.env, LLAMA_HARNESS_LIBS: llamaLibraries! }, maxBuffer: 1 << 24 },
+  ).toString();
+  return JSON.parse(stdout.trim().split("\n").pop()!) as HarnessResult;
 }
 
 // ---- cot-sc: the greedy chain, and (for a divergence) the full logits after a given prefix
@@ -213,9 +263,19 @@ for (const kv of kvTypes) {
   }
 }
 
+// the C harness: greedy ids only (it reads no distributions back), f32 cache, flash attention off
+const harnessIdentity: { identical: boolean; tokens: number; firstDivergence: number } | { error: string } = harness.path
+  ? (() => {
+      const ids = runHarness(1, newTokens, false, "f32", 0, true).ids;
+      const first = ids.findIndex((id, i) => id !== cotSc.ids[i]);
+      return { identical: first === -1, tokens: ids.length, firstDivergence: first };
+    })()
+  : { error: harness.error! };
+log(`C harness greedy: ${JSON.stringify(harnessIdentity)}`);
+
 // ---- timing: k sequences of the same prompt; prefill, then decode, timed apart
 interface Timing {
-  engine: "llama.cpp" | "cot-sc";
+  engine: "llama.cpp" | "llama.cpp C harness" | "cot-sc";
   k: number;
   /** llama.cpp only. */
   flashAttention?: boolean;
@@ -286,10 +346,16 @@ async function timeCotSc(k: number): Promise<Timing> {
   }
 }
 
+function timeHarness(k: number, flashAttention: boolean): Timing {
+  const result = runHarness(k, timingTokens, flashAttention, "f16", TIMED_RUNS, false);
+  return { engine: "llama.cpp C harness", k, flashAttention, prefillMs: result.prefillMs, decodeTokensPerSecond: result.decodeTokensPerSecond };
+}
+
 const timings: Timing[] = [];
 if (!flags["no-timing"]) {
   for (const k of ks) {
-    for (const timing of [await timeCotSc(k), await timeLlama(k, false), await timeLlama(k, true)]) {
+    const harnessRows = harness.path ? [timeHarness(k, false), timeHarness(k, true)] : [];
+    for (const timing of [await timeCotSc(k), await timeLlama(k, false), await timeLlama(k, true), ...harnessRows]) {
       timings.push(timing);
       log(JSON.stringify(timing));
     }
@@ -299,6 +365,7 @@ if (!flags["no-timing"]) {
 await model.dispose();
 await llama.dispose();
 if (scratch) rmSync(scratch, { recursive: true, force: true });
+rmSync(harnessScratch, { recursive: true, force: true });
 
 const lines = [
   `llama.cpp (node-llama-cpp, ${flags.gguf ?? `${flags.type} GGUF`}) against cot-sc, ${threads} threads, prompt ${promptIds.length} tokens, load average ${loadAtStart.toFixed(2)} at start`,
@@ -312,6 +379,12 @@ const lines = [
       divergence ? `${divergence.step}: ${divergence.cotSc} / ${divergence.llama}, ${divergence.cotScMargin} / ${divergence.llamaMargin}` : "—"
     } | ${margin.logits} at step ${margin.step} | ${row.maxLogprobDifference} |`;
   }),
+  "",
+  "identical" in harnessIdentity
+    ? `C harness (libllama from the main thread), f32 cache, flash attention off: ${harnessIdentity.tokens} greedy tokens ${
+        harnessIdentity.identical ? "identical to cot-sc's" : `differ from cot-sc's from step ${harnessIdentity.firstDivergence}`
+      }`
+    : `C harness: ${harnessIdentity.error}`,
 ];
 if (timings.length > 0) {
   lines.push(
@@ -321,9 +394,10 @@ if (timings.length > 0) {
   );
   for (const t of timings) {
     const cotSc = timings.find((c) => c.engine === "cot-sc" && c.k === t.k)!;
-    const name = t.engine === "cot-sc" ? "cot-sc" : `llama.cpp, flash attention ${t.flashAttention ? "on" : "off"}`;
+    const name =
+      t.engine === "cot-sc" ? "cot-sc" : `${t.engine === "llama.cpp" ? "llama.cpp (node-llama-cpp)" : "llama.cpp (C harness, main thread)"}, flash attention ${t.flashAttention ? "on" : "off"}`;
     lines.push(`| ${t.k} | ${name} | ${t.prefillMs.toFixed(1)} | ${t.decodeTokensPerSecond.toFixed(0)} | ${(cotSc.decodeTokensPerSecond / t.decodeTokensPerSecond).toFixed(2)} |`);
   }
 }
 process.stdout.write(`${lines.join("\n")}\n`);
-process.stdout.write(`${JSON.stringify({ promptTokens: promptIds.length, threads, loadAtStart, identity, timings })}\n`);
+process.stdout.write(`${JSON.stringify({ promptTokens: promptIds.length, threads, loadAtStart, identity, harnessIdentity, timings })}\n`);
