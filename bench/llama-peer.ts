@@ -23,9 +23,10 @@
  *    git bundle), decoding from its main thread with ggml's own threadpool, one unified KV cache with the
  *    prompt's cells shared by the k sequences. Its greedy ids are checked against cot-sc's too (f32 cache,
  *    flash attention off), then it is timed like the rows above. Without gcc or git its rows say why.
+ * Writes bench/results/llama-peer.{md,json}.
  */
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { loadavg, tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -399,5 +400,8 @@ if (timings.length > 0) {
     lines.push(`| ${t.k} | ${name} | ${t.prefillMs.toFixed(1)} | ${t.decodeTokensPerSecond.toFixed(0)} | ${(cotSc.decodeTokensPerSecond / t.decodeTokensPerSecond).toFixed(2)} |`);
   }
 }
-process.stdout.write(`${lines.join("\n")}\n`);
-process.stdout.write(`${JSON.stringify({ promptTokens: promptIds.length, threads, loadAtStart, identity, harnessIdentity, timings })}\n`);
+const json = JSON.stringify({ date: new Date().toISOString(), promptTokens: promptIds.length, threads, loadAtStart, identity, harnessIdentity, timings });
+process.stdout.write(`${lines.join("\n")}\n${json}\n`);
+mkdirSync(join(root, "bench/results"), { recursive: true });
+writeFileSync(join(root, "bench/results/llama-peer.md"), `# llama.cpp as a peer\n\nMade by \`npm run bench:llama-peer\`.\n\n${lines.join("\n")}\n`);
+writeFileSync(join(root, "bench/results/llama-peer.json"), `${json}\n`);
