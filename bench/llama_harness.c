@@ -83,7 +83,6 @@ int main(int argc, char **argv) {
   cp.no_perf = true;
   struct llama_context *ctx = llama_init_from_model(model, cp);
   if (!ctx) return fail("cannot create the context");
-  const int vocab = llama_vocab_n_tokens(llama_model_get_vocab(model));
 
   struct llama_sampler **samplers = malloc(sizeof(*samplers) * k);
   struct llama_batch batch = llama_batch_init(n_prompt > k ? n_prompt : k, 0, k);
@@ -110,12 +109,11 @@ int main(int argc, char **argv) {
     llama_synchronize(ctx);
     double t1 = now_ms();
 
-    // the first token of every sequence comes from the prompt's logits
-    int from_prompt = 1;
     for (int step = 0; step < new_tokens; step++) {
       batch.n_tokens = k;
       for (int s = 0; s < k; s++) {
-        llama_token token = llama_sampler_sample(samplers[s], ctx, from_prompt ? -1 : s);
+        // the first token of every sequence comes from the prompt's logits (the prefill's last output)
+        llama_token token = llama_sampler_sample(samplers[s], ctx, step == 0 ? -1 : s);
         if (s == 0) ids[step] = token;
         batch.token[s] = token;
         batch.pos[s] = n_prompt + step;
@@ -123,7 +121,6 @@ int main(int argc, char **argv) {
         batch.seq_id[s][0] = s;
         batch.logits[s] = 1;
       }
-      from_prompt = 0;
       // as the other engines are timed: NEW_TOKENS forward passes of one token a sequence
       if (llama_decode(ctx, batch) != 0) return fail("decode failed");
     }
@@ -135,7 +132,6 @@ int main(int argc, char **argv) {
       if (t2 - t1 < best_decode) best_decode = t2 - t1;
     }
   }
-  (void)vocab;
 
   printf("{\"prefillMs\": %.3f, \"decodeMs\": %.3f, \"decodeTokensPerSecond\": %.1f, \"ids\": [", best_prefill, best_decode,
          (double)k * new_tokens / (best_decode / 1e3));

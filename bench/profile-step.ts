@@ -53,19 +53,17 @@ try {
   const firstMeasured = measuredRuns[0] as Event & { ts: number };
   const nodes = (events as Array<Event & { ts: number }>).filter((e) => e.cat === "Node" && e.name.endsWith("_kernel_time") && e.ts >= firstMeasured.ts);
   const byOp = new Map<string, { us: number; count: number }>();
-  for (const node of nodes) {
-    const op = node.args?.op_name ?? "?";
-    const entry = byOp.get(op) ?? { us: 0, count: 0 };
-    entry.us += node.dur;
-    entry.count += 1;
-    byOp.set(op, entry);
-  }
   const byNode = new Map<string, { op: string; us: number }>();
   for (const node of nodes) {
+    const op = node.args?.op_name ?? "?";
+    const opEntry = byOp.get(op) ?? { us: 0, count: 0 };
+    opEntry.us += node.dur;
+    opEntry.count += 1;
+    byOp.set(op, opEntry);
     const name = node.name.slice(0, -"_kernel_time".length);
-    const entry = byNode.get(name) ?? { op: node.args?.op_name ?? "?", us: 0 };
-    entry.us += node.dur;
-    byNode.set(name, entry);
+    const nodeEntry = byNode.get(name) ?? { op, us: 0 };
+    nodeEntry.us += node.dur;
+    byNode.set(name, nodeEntry);
   }
   const kernelUs = [...byOp.values()].reduce((sum, e) => sum + e.us, 0);
   const runUs = measuredRuns.reduce((sum, e) => sum + e.dur, 0);

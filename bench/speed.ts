@@ -149,19 +149,17 @@ const flopsPerToken = 2 * matmulParameters + 4 * config.n_layer * config.n_embd 
 // ---- the ceiling
 const scratch = mkdtempSync(join(tmpdir(), "cot-sc-speed-"));
 try {
-  const matmulGraph = join(scratch, "matmul.onnx");
-  // the graph is built with Debian's python3-onnx; without it the ceiling row says so
-  const built = await run(PYTHON, [join(root, "bench/matmul_graph.py"), matmulGraph, String(MATMUL_SIZE)], { env: PYTHON_ENV }).then(
-    () => true,
-    () => false,
-  );
-  const ceiling = await measure("matmul", 0, { matmulGraph: built ? matmulGraph : join(scratch, "missing-python3-onnx.onnx"), matmulSize: MATMUL_SIZE, matmulSeconds: quick ? 1 : 3 });
-  const reduceGraph = join(scratch, "reduce.onnx");
-  const reduceBuilt = await run(PYTHON, [join(root, "bench/reduce_graph.py"), reduceGraph, String(REDUCE_SIZE)], { env: PYTHON_ENV }).then(
-    () => true,
-    () => false,
-  );
-  const bandwidth = await measure("bandwidth", 0, { reduceGraph: reduceBuilt ? reduceGraph : join(scratch, "missing-python3-onnx.onnx"), reduceSize: REDUCE_SIZE, matmulSeconds: quick ? 1 : 3 });
+  // the one-node graphs are built with Debian's python3-onnx; without it their rows say so
+  const graph = (script: string, size: number): Promise<string> => {
+    const path = join(scratch, script.replace(/\.py$/, ".onnx"));
+    return run(PYTHON, [join(root, "bench", script), path, String(size)], { env: PYTHON_ENV }).then(
+      () => path,
+      () => join(scratch, "missing-python3-onnx.onnx"),
+    );
+  };
+  const seconds = quick ? 1 : 3;
+  const ceiling = await measure("matmul", 0, { matmulGraph: await graph("matmul_graph.py", MATMUL_SIZE), matmulSize: MATMUL_SIZE, matmulSeconds: seconds });
+  const bandwidth = await measure("bandwidth", 0, { reduceGraph: await graph("reduce_graph.py", REDUCE_SIZE), reduceSize: REDUCE_SIZE, matmulSeconds: seconds });
 
   // ---- Transformers.js wants <root>/<name>/onnx/model.onnx beside config.json and the tokenizer files
   const transformersRoot = join(scratch, "transformers");

@@ -57,8 +57,9 @@ export class DeviceKvCache implements KvCache {
     return this.length;
   }
 
+  /** No shared prefix: a row attends over the mask's cache part. */
   get attendedSlots(): number {
-    return this.length;
+    return this.maskWidth;
   }
 
   feeds(): Record<string, ort.Tensor> {
