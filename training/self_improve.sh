@@ -10,7 +10,7 @@
 #      the model's defaults) and on the reworded development sets (10 chains)
 # Every step is skipped when its output exists, so the script resumes after an interruption (the
 # fine-tunes resume from their own saved state). Results: training/work/round/*.json.
-#   training/self_improve.sh [MINUTES]      # default 60 minutes of training; about 2 h 30 in all on 2 cores
+#   training/self_improve.sh [MINUTES]      # default 60 minutes of training; about 2 hours in all on 2 cores
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MINUTES=${1:-60}
