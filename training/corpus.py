@@ -29,7 +29,8 @@ THINGS = ["stickers", "marbles", "cookies", "cards", "stamps", "beads", "shells"
 JOBS = ["washing cars", "tutoring", "babysitting", "walking dogs", "painting fences", "baking bread"]
 
 
-# how Steps writes a calculation; see Steps (phases 1 and 2 ran with COT_SC_CHAIN_FORMAT=plain)
+# how Steps writes a calculation; see Steps (phases 1 and 2 ran with COT_SC_CHAIN_FORMAT=plain, 3 to 5
+# with worked, 6 on with placed)
 CHAIN_FORMAT = os.environ.get("COT_SC_CHAIN_FORMAT", "worked")
 
 
@@ -50,7 +51,8 @@ def fmt(x: int) -> str:
 class Steps:
     """Accumulates annotated steps. In the `worked` format (the shipped model's since its third phase):
     `text <<a op b=…=c>>c rest`, the calculation done in small checkable links inside the annotation
-    (`arith.work`); in the `plain` format (phases 1 and 2): `text a op b = <<a op b=c>>c rest`."""
+    (`arith.work`); `placed` is `worked` with sums and differences by place value as well
+    (`arith.work(…, placed=True)`); in the `plain` format (phases 1 and 2): `text a op b = <<a op b=c>>c rest`."""
 
     def __init__(self) -> None:
         self.lines: list[str] = []
@@ -59,7 +61,7 @@ class Steps:
         if CHAIN_FORMAT == "plain":
             self.lines.append(f"{before}{expr} = {unit_prefix}<<{expr}={value}>>{value}{after}")
             return value
-        body = arith.work(expr)
+        body = arith.work(expr, placed=CHAIN_FORMAT == "placed")
         assert body.rsplit("=", 1)[1] == str(value), (expr, value)
         if unit_prefix == "$":
             after = after.replace(" dollars", "")  # "$168 dollars" says it twice

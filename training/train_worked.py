@@ -69,6 +69,7 @@ def load_distilled(path: str, held_out: set[str]) -> list[tuple[str, str]]:
 
 def stream(seed: int, tok: CharTokenizer, held_out: set[str], drill_share: float,
            distilled: list[tuple[str, str]] | None = None, distilled_share: float = 0.0):
+    placed = corpus.CHAIN_FORMAT == "placed"
     """Endless (ids, mask) examples, deterministic from the seed; with `distilled`, that share of the
     rows are the model's own voted, verified chains (mixed with the corpus so nothing is forgotten)."""
     rng = random.Random(seed)
@@ -79,7 +80,7 @@ def stream(seed: int, tok: CharTokenizer, held_out: set[str], drill_share: float
             yield a + b, [0] * len(a) + [1] * len(b)
             continue
         if rng.random() < drill_share:
-            text, mask = drills.row(rng)
+            text, mask = drills.row(rng, placed=placed)
             ids = tok.encode(text)
             if len(ids) == len(mask):  # drills are ASCII: one token per character
                 yield ids, mask
@@ -139,8 +140,11 @@ def main() -> None:
     ap.add_argument("--resume", action="store_true")
     ap.add_argument("--distilled", help="cot-sc distill output to mix in (self-improvement round)")
     ap.add_argument("--distilled-share", type=float, default=0.3)
+    ap.add_argument("--chain-format", choices=["worked", "placed"], default="worked",
+                    help="placed: sums and differences by place value too (phase 6 on; arith.work)")
     ap.add_argument("--work", default=WORK, help="where the state, weights and meta go (two runs side by side need two)")
     args = ap.parse_args()
+    corpus.CHAIN_FORMAT = args.chain_format
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
     os.makedirs(args.work, exist_ok=True)
@@ -202,7 +206,7 @@ def main() -> None:
     meta = {"phase": 3, "init": args.init, "seed": args.seed, "minutes": args.minutes, "steps": step,
             "tokens_seen": seen, "train_seconds": round(elapsed), "lr": args.lr, "warmup": args.warmup,
             "batch_tokens": args.batch_tokens, "drill_share": args.drill_share, "threads": args.threads,
-            "distilled": args.distilled, "distilled_share": args.distilled_share if args.distilled else 0,
+            "chain_format": args.chain_format, "distilled": args.distilled, "distilled_share": args.distilled_share if args.distilled else 0,
             "parameters": model.num_parameters(), "loss_curve": curve}
     with open(os.path.join(args.work, "worked_meta.json"), "w") as f:
         json.dump(meta, f, indent=1)
