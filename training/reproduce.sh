@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Reproduce the shipped model from scratch: phase 1, phase 2 from phase 1's weights (the plain chain
 # format), phase 3 from phase 2's (worked arithmetic, reworded questions, drills), phase 4 (phase 3's
-# recipe again from its weights, a fresh schedule and seed), export, evaluation
+# recipe again from its weights, a fresh schedule and seed), phase 5 (the same for another hour: the
+# control of issue 17's self-improvement round), phase 6 (the placed chain format: sums and differences
+# by place value), export, evaluation
 # (through cot-sc: run `npm ci` first). See models/cot-sc-gpt2-tiny/MODEL_CARD.md for the times.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,5 +17,9 @@ unset COT_SC_CHAIN_FORMAT
 training/run_worked.sh --init training/work/checkpoint.pt --seed 301 --minutes 100   # --resume after an interruption
 cp training/work/worked.pt training/work/phase3.pt && rm -f training/work/worked-state.pt
 training/run_worked.sh --init training/work/phase3.pt --seed 302 --lr 6e-4 --minutes 110   # --resume after an interruption
+cp training/work/worked.pt training/work/phase4.pt && rm -f training/work/worked-state.pt
+training/run_worked.sh --init training/work/phase4.pt --seed 303 --lr 6e-4 --minutes 60 --threads 1   # --resume after an interruption
+cp training/work/worked.pt training/work/phase5.pt && rm -f training/work/worked-state.pt
+training/run_worked.sh --init training/work/phase5.pt --seed 304 --lr 6e-4 --minutes 85 --chain-format placed   # --resume after an interruption
 training/python.sh training/reexport.py --checkpoint training/work/worked.pt
 npm run build && /usr/bin/python3 training/fixture_eval.py
