@@ -48,7 +48,7 @@ def placed_sum_chain(terms: list[int]) -> list[str]:
     """`a+b+c` with every later term split into its place parts, then one part added per link:
     the running total only ever gains one nonzero digit's worth (at most one carry to propagate)."""
     links = ["+".join(map(str, terms))]
-    parts = [p for t in terms[1:] for p in place_parts(t) if p]
+    parts = [p for t in terms[1:] for p in place_parts(t)]  # a zero term is its own part: 5+0 = 5
     if len(parts) > len(terms) - 1:
         links.append("+".join(map(str, [terms[0]] + parts)))
     total = terms[0]
@@ -168,7 +168,3 @@ def work(expression: str, placed: bool = False) -> str:
     if m:
         return "=".join(percent_chain(int(m[1]), int(m[2]), placed))
     raise ValueError(f"no worked form for {expression!r}")
-
-
-def value_of(expression: str) -> int:
-    return int(work(expression).rsplit("=", 1)[1])

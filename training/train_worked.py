@@ -69,9 +69,9 @@ def load_distilled(path: str, held_out: set[str]) -> list[tuple[str, str]]:
 
 def stream(seed: int, tok: CharTokenizer, held_out: set[str], drill_share: float,
            distilled: list[tuple[str, str]] | None = None, distilled_share: float = 0.0):
-    placed = corpus.CHAIN_FORMAT == "placed"
     """Endless (ids, mask) examples, deterministic from the seed; with `distilled`, that share of the
     rows are the model's own voted, verified chains (mixed with the corpus so nothing is forgotten)."""
+    placed = corpus.CHAIN_FORMAT == "placed"
     rng = random.Random(seed)
     while True:
         if distilled and rng.random() < distilled_share:
