@@ -114,8 +114,10 @@ Zero-shot, bare question: `Q: <question>\\nA: ` — the model writes the chain, 
 `logits`, `present.{{i}}.key|value`; dynamic batch and sequence axes; an empty past works.
 `model_split_cache.onnx`: the same weights as cot-sc's fast-path decode-step graph (one new token per
 row; prompts are prefilled by `model.onnx`). Attention runs over three parts joined by one softmax: the
-shared prompt prefix, stored once per prompt however many chains share it (`prefix.{{i}}.key|value`
-[heads, prefix, 32], with `prefix_mask` [batch, prefix] marking each row's prompt), each row's generated
+shared prompt prefix, stored once per prompt however many chains share it and grouped by prompt
+(`prefix.{{i}}.key|value` [groups, heads, prefix, 32], each prompt padded to the longest, `prefix_mask`
+[groups, prefix] marking the real slots; `group_rows` [groups, rows] and `row_places` [batch] say which
+rows sample from which prompt, so a row scores only its own prompt's group), each row's generated
 tokens in a cache the caller owns (`cache.{{i}}.key|value` [batch, heads, capacity, 32], `attention_mask`
 [batch, capacity + 1]), and the new token; it returns only the new token's key and value
 (`new.{{i}}.key|value` [batch, heads, 32]). `pytorch_checkpoint.pt`: the PyTorch weights

@@ -43,12 +43,17 @@ class OptimumWrapper(torch.nn.Module):
 
 class SplitCacheWrapper(torch.nn.Module):
     """The decode-step graph of cot-sc's fast path: one new token per row. Attention runs over three parts,
-    joined by one softmax computed by hand (a running max and sum over the parts), and the graph returns just
-    the new token's key and value, which the caller writes into its cache, so no cache is ever concatenated
-    or copied:
-      - the shared prefix: each prompt's prefill entries, stored once however many chains share it, every
-        prompt of the batch side by side (keys and values [heads, prefix, headDim]); `prefix_mask`
-        [batch, prefix] marks each row's own prompt. All rows meet a head's prefix in one MatMul;
+    joined by one softmax computed by hand (each part's running max and sum, merged), and the graph returns
+    just the new token's key and value, which the caller writes into its cache, so no cache is ever
+    concatenated or copied:
+      - the shared prefix, grouped by prompt: each prompt's prefill entries, stored once however many chains
+        share it (keys and values [groups, heads, prefix, headDim], each group's prompt padded to the
+        longest; `prefix_mask` [groups, prefix] marks the real slots). `group_rows` [groups, rows] lists each
+        group's batch rows (padded with any row; those columns are discarded) and `row_places` [batch] says
+        where each row's column is in the flattened [groups * rows]: the queries are gathered into their
+        groups, each group meets only its own prompt in one batched MatMul, and the results are gathered
+        back. A row never scores another problem's prompt: with several problems live, the work per row is
+        its own prompt's, not the sum of all prompts';
       - each row's own generated tokens, in buffers the caller preallocates (keys and values [batch, heads,
         capacity, headDim]); `attention_mask` [batch, capacity + 1] marks the slots in use (its last
         column, the new token, is always attended);
@@ -63,14 +68,16 @@ class SplitCacheWrapper(torch.nn.Module):
         super().__init__()
         self.model = model
 
-    def forward(self, input_ids, attention_mask, position_ids, prefix_mask, *cache_flat):
+    def forward(self, input_ids, attention_mask, position_ids, prefix_mask, group_rows, row_places, *cache_flat):
         m = self.model
         n_layer = len(m.h)
         b = input_ids.shape[0]
+        groups, rows = group_rows.shape
         capacity = cache_flat[2 * n_layer].shape[2]
         bias_cache = torch.zeros(b, capacity).masked_fill(~attention_mask[:, :capacity].bool(), NEG)
         bias_cache = bias_cache.unsqueeze(1).unsqueeze(3)  # [batch, 1, capacity, 1]
-        bias_prefix = torch.zeros(prefix_mask.shape).masked_fill(~prefix_mask.bool(), NEG).t().unsqueeze(0)  # [1, prefix, batch]
+        bias_prefix = torch.zeros(prefix_mask.shape).masked_fill(~prefix_mask.bool(), NEG).unsqueeze(1).unsqueeze(3)  # [groups, 1, prefix, 1]
+        gather = group_rows.reshape(-1)
         x = m.wte(input_ids) + m.wpe(position_ids)  # [batch, 1, d]
         outputs = []
         for i, block in enumerate(m.h):
@@ -83,16 +90,26 @@ class SplitCacheWrapper(torch.nn.Module):
             q = q.reshape(b, heads, head_dim) * (1.0 / math.sqrt(head_dim))
             k = k.reshape(b, heads, head_dim)
             v = v.reshape(b, heads, head_dim)
+            # the prefix, per group: its rows' queries against its own prompt only
+            q_group = q.index_select(0, gather).reshape(groups, rows, heads, head_dim).permute(0, 2, 3, 1)  # [groups, heads, headDim, rows]
+            s_prefix = p_key @ q_group + bias_prefix  # [groups, heads, prefix, rows]
+            top_prefix = s_prefix.amax(dim=2, keepdim=True)  # [groups, heads, 1, rows]
+            e_prefix = torch.exp(s_prefix - top_prefix)
+            sum_prefix = e_prefix.sum(dim=2)  # [groups, heads, rows]
+            y_prefix = p_value.transpose(2, 3) @ e_prefix  # [groups, heads, headDim, rows]
+            # back to batch rows: [batch, heads] and [batch, heads, headDim]
+            top_prefix = top_prefix.squeeze(2).permute(0, 2, 1).reshape(groups * rows, heads).index_select(0, row_places)
+            sum_prefix = sum_prefix.permute(0, 2, 1).reshape(groups * rows, heads).index_select(0, row_places)
+            y_prefix = y_prefix.permute(0, 3, 1, 2).reshape(groups * rows, heads, head_dim).index_select(0, row_places)
             s_new = (q * k).sum(-1)  # [batch, heads]
             s_cache = k_cache @ q.unsqueeze(-1) + bias_cache  # [batch, heads, capacity, 1]
-            s_prefix = p_key @ q.permute(1, 2, 0) + bias_prefix  # [heads, prefix, batch]
-            top = torch.maximum(torch.maximum(s_new, s_cache.amax(dim=(2, 3))), s_prefix.amax(dim=1).t())  # [batch, heads]
+            top = torch.maximum(torch.maximum(s_new, s_cache.amax(dim=(2, 3))), top_prefix)  # [batch, heads]
             e_new = torch.exp(s_new - top)
             e_cache = torch.exp(s_cache - top.unsqueeze(-1).unsqueeze(-1))
-            e_prefix = torch.exp(s_prefix - top.t().unsqueeze(1))
-            total = e_new + e_cache.sum(dim=(2, 3)) + e_prefix.sum(dim=1).t()  # [batch, heads]
+            scale_prefix = torch.exp(top_prefix - top)
+            total = e_new + e_cache.sum(dim=(2, 3)) + sum_prefix * scale_prefix  # [batch, heads]
             y = (e_new.unsqueeze(-1) * v + (v_cache.transpose(2, 3) @ e_cache).squeeze(-1)
-                 + (p_value.transpose(1, 2) @ e_prefix).permute(2, 0, 1))  # [batch, heads, headDim]
+                 + y_prefix * scale_prefix.unsqueeze(-1))  # [batch, heads, headDim]
             y = (y / total.unsqueeze(-1)).reshape(b, 1, d)
             x = x + attn.c_proj(y)
             x = x + block.c_proj(torch.nn.functional.gelu(block.c_fc(block.ln_2(x)), approximate="tanh"))
@@ -112,25 +129,29 @@ def _export(wrapper: torch.nn.Module, path: str, inputs: dict, output_names: lis
 
 
 def export_split_cache(model: GPT, path: str) -> None:
-    """The decode-step graph (one token per row): batch 2, a 4-slot prefix, a 5-slot cache as examples."""
+    """The decode-step graph (one token per row): batch 3 in 2 groups of up to 2 rows, a 4-slot prefix,
+    a 5-slot cache as examples."""
     model.eval()
     c = model.config
     head_dim = c.n_embd // c.n_head
-    batch, prefix, capacity = 2, 4, 5
+    batch, groups, rows, prefix, capacity = 3, 2, 2, 4, 5
     inputs = {"input_ids": torch.ones(batch, 1, dtype=torch.long),
               "attention_mask": torch.ones(batch, capacity + 1, dtype=torch.long),
               "position_ids": torch.full((batch, 1), prefix + capacity, dtype=torch.long),
-              "prefix_mask": torch.ones(batch, prefix, dtype=torch.long)}
+              "prefix_mask": torch.ones(groups, prefix, dtype=torch.long),
+              "group_rows": torch.tensor([[0, 1], [2, 0]], dtype=torch.long),
+              "row_places": torch.tensor([0, 1, 2], dtype=torch.long)}
     axes = {"input_ids": {0: "batch_size"}, "position_ids": {0: "batch_size"}, "logits": {0: "batch_size"},
             "attention_mask": {0: "batch_size", 1: "capacity_plus_one"},
-            "prefix_mask": {0: "batch_size", 1: "prefix_length"}}
+            "prefix_mask": {0: "groups", 1: "prefix_length"}, "group_rows": {0: "groups", 1: "group_size"},
+            "row_places": {0: "batch_size"}}
     caches, names_out = {}, []
     for i in range(c.n_layer):
         for kind in ("key", "value"):
-            inputs[f"prefix.{i}.{kind}"] = torch.zeros(c.n_head, prefix, head_dim)
+            inputs[f"prefix.{i}.{kind}"] = torch.zeros(groups, c.n_head, prefix, head_dim)
             caches[f"cache.{i}.{kind}"] = torch.zeros(batch, c.n_head, capacity, head_dim)
             names_out.append(f"new.{i}.{kind}")
-            axes[f"prefix.{i}.{kind}"] = {1: "prefix_length"}
+            axes[f"prefix.{i}.{kind}"] = {0: "groups", 2: "prefix_length"}
             axes[f"cache.{i}.{kind}"] = {0: "batch_size", 2: "capacity"}
             axes[f"new.{i}.{kind}"] = {0: "batch_size"}
     _export(SplitCacheWrapper(model), path, {**inputs, **caches}, names_out, axes)

@@ -109,7 +109,10 @@ export function readSignature(session: ort.InferenceSession, path: string, confi
     kvOutputs.push(outs);
     if (split) prefixInputs.push(prefix);
   }
-  if (split && !inputs.has("prefix_mask")) throw new ModelLoadError(`missing input "prefix_mask"`, path);
+  for (const name of split ? ["prefix_mask", "group_rows", "row_places"] : []) {
+    // why: a split-cache graph exported before the grouped prefix has prefix_mask but not the grouping inputs
+    if (!inputs.has(name)) throw new ModelLoadError(`missing input "${name}" (a split-cache graph from an older cot-sc: re-export it with training/reexport.py)`, path);
+  }
   const keyMeta = inputs.get(kvInputs[0]![0]);
   if (!keyMeta?.isTensor) throw new ModelLoadError(`"${kvInputs[0]![0]}" is not a tensor`, path);
   if (keyMeta.type !== "float32" && keyMeta.type !== "float16") {

@@ -135,6 +135,34 @@ describe("shared prefill and the row budget (shipped model)", () => {
     }
   });
 
+  test("a longer prompt joining mid-decode and leaving first changes no chain of the group already running", async () => {
+    // the prefix groups are re-strided twice under the running rows: up when the long prompt joins, back
+    // down when it leaves
+    const [short, long] = prompts as [number[], number[]];
+    expect(long.length).toBeGreaterThan(short.length);
+    const target = group({ promptIds: short, count: 3, seed: 21, maxTokens: 70, ignoreEos: true });
+    const alone = new Scheduler(model, { maxRows: 64, continuous: true });
+    const expected = texts(await alone.submit(target, noHooks));
+    await alone.close();
+    const busy = new Scheduler(model, { maxRows: 64, continuous: true });
+    try {
+      let runningDone = false;
+      const running = busy.submit(target, noHooks).then((result) => {
+        runningDone = true;
+        return result;
+      });
+      await sleep(30);
+      expect(busy.steps).toBeGreaterThan(0);
+      const joined = await busy.submit(group({ promptIds: long, count: 2, seed: 5, maxTokens: 8, ignoreEos: true }), noHooks);
+      expect(joined.generatedTokens).toBe(16);
+      // the long group joined while the short one ran, and left before it finished
+      expect(runningDone).toBe(false);
+      expect(texts(await running)).toEqual(expected);
+    } finally {
+      await busy.close();
+    }
+  });
+
   test("counts the slots each row attends: its prompt's prefix and the generated view, never less", async () => {
     const scheduler = new Scheduler(model, { maxRows: 64, continuous: true });
     try {
@@ -145,8 +173,10 @@ describe("shared prefill and the row budget (shipped model)", () => {
         scheduler.submit(group({ promptIds: b, count: 2, maxTokens: 10, ignoreEos: true }), noHooks),
       ]);
       const stats = scheduler.stats();
-      // two prompts side by side in the shared prefix, attended by every row, plus one 32-slot view
-      expect(stats.slotSteps / stats.rowSteps).toBe(a.length + b.length + 32);
+      // each row scores its own prompt's group, both padded to the longer prompt, plus one 32-slot view
+      // (before the grouped prefix every row met both prompts: a.length + b.length + 32)
+      expect(a.length).not.toBe(b.length);
+      expect(stats.slotSteps / stats.rowSteps).toBe(Math.max(a.length, b.length) + 32);
     } finally {
       await scheduler.close();
     }

@@ -100,11 +100,13 @@ describe("the shipped model's split-cache graph (model_split_cache.onnx)", () =>
       attention_mask: new ort.Tensor("int64", int64([0, 1]), [1, 2]),
       position_ids: new ort.Tensor("int64", int64([n]), [1, 1]),
       prefix_mask: new ort.Tensor("int64", new BigInt64Array(n).fill(1n), [1, n]),
+      group_rows: new ort.Tensor("int64", int64([0]), [1, 1]),
+      row_places: new ort.Tensor("int64", int64([0]), [1]),
     };
     for (let i = 0; i < config.n_layer; i++) {
       for (const kind of ["key", "value"]) {
         const present = first[`present.${i}.${kind}`] as ort.Tensor; // [1, heads, n, headDim]
-        step[`prefix.${i}.${kind}`] = new ort.Tensor("float32", present.data as Float32Array, [config.n_head, n, headDim]);
+        step[`prefix.${i}.${kind}`] = new ort.Tensor("float32", present.data as Float32Array, [1, config.n_head, n, headDim]);
         // garbage in the masked slot must not leak into the result
         step[`cache.${i}.${kind}`] = new ort.Tensor("float32", new Float32Array(config.n_head * headDim).fill(1e3), [1, config.n_head, 1, headDim]);
       }
@@ -125,6 +127,51 @@ describe("the shipped model's split-cache graph (model_split_cache.onnx)", () =>
       for (let d = 0; d < headDim; d++) worst = Math.max(worst, Math.abs(newKey[h * headDim + d]! - presentKey[(h * (n + 1) + n) * headDim + d]!));
     }
     expect(worst).toBeLessThanOrEqual(1e-4);
+    await optimum.release();
+    await split.release();
+  });
+
+  test("rows of two prompts in one step: each row scores only its own prompt's group, padding and all", async () => {
+    // groups: 0 = the first reference prompt, 1 = the second, padded to the longer; rows: [second, first,
+    // second], so group 1 has two rows and group 0 one row and a padding column
+    const optimum = await ort.InferenceSession.create(join(SHIPPED_MODEL, "model.onnx"));
+    const split = await ort.InferenceSession.create(join(SHIPPED_MODEL, "model_split_cache.onnx"));
+    const records = reference.records.slice(0, 2);
+    expect(records[0]!.input_ids.length).not.toBe(records[1]!.input_ids.length);
+    const lengths = records.map((r) => r.input_ids.length);
+    const longest = Math.max(...lengths);
+    const rowRecord = [1, 0, 1];
+    const prefixMask = new BigInt64Array(2 * longest);
+    lengths.forEach((length, g) => prefixMask.fill(1n, g * longest, g * longest + length));
+    const step: Record<string, ort.Tensor> = {
+      input_ids: new ort.Tensor("int64", int64(rowRecord.map((r) => records[r]!.next_token)), [3, 1]),
+      attention_mask: new ort.Tensor("int64", int64([0, 1, 0, 1, 0, 1]), [3, 2]),
+      position_ids: new ort.Tensor("int64", int64(rowRecord.map((r) => lengths[r]!)), [3, 1]),
+      prefix_mask: new ort.Tensor("int64", prefixMask, [2, longest]),
+      group_rows: new ort.Tensor("int64", int64([1, 0, 0, 2]), [2, 2]),
+      row_places: new ort.Tensor("int64", int64([2, 0, 3]), [3]),
+    };
+    const presents = await Promise.all(records.map((r) => optimum.run(prefillFeeds(r.input_ids))));
+    for (let i = 0; i < config.n_layer; i++) {
+      for (const kind of ["key", "value"]) {
+        const prefix = new Float32Array(2 * config.n_head * longest * headDim).fill(1e3); // padding: garbage, masked
+        presents.forEach((present, g) => {
+          const data = present[`present.${i}.${kind}`]!.data as Float32Array; // [1, heads, length, headDim]
+          const length = lengths[g]!;
+          for (let h = 0; h < config.n_head; h++) {
+            prefix.set(data.subarray(h * length * headDim, (h + 1) * length * headDim), ((g * config.n_head + h) * longest) * headDim);
+          }
+        });
+        step[`prefix.${i}.${kind}`] = new ort.Tensor("float32", prefix, [2, config.n_head, longest, headDim]);
+        step[`cache.${i}.${kind}`] = new ort.Tensor("float32", new Float32Array(3 * config.n_head * headDim).fill(1e3), [3, config.n_head, 1, headDim]);
+      }
+    }
+    const out = await split.run(step);
+    const logits = out.logits!.data as Float32Array;
+    const vocab = out.logits!.dims[2]!;
+    rowRecord.forEach((r, row) => {
+      expect(maxAbsDiff(logits.subarray(row * vocab, (row + 1) * vocab), records[r]!.step_logits)).toBeLessThanOrEqual(1e-4);
+    });
     await optimum.release();
     await split.release();
   });
