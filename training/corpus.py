@@ -30,7 +30,7 @@ JOBS = ["washing cars", "tutoring", "babysitting", "walking dogs", "painting fen
 
 
 # how Steps writes a calculation; see Steps (phases 1 and 2 ran with COT_SC_CHAIN_FORMAT=plain, 3 to 5
-# with worked, 6 on with placed)
+# with worked, 6 with placed; carryless is placed without carries or borrows, arith.carryless_moves)
 CHAIN_FORMAT = os.environ.get("COT_SC_CHAIN_FORMAT", "worked")
 
 
@@ -52,7 +52,8 @@ class Steps:
     """Accumulates annotated steps. In the `worked` format (the shipped model's since its third phase):
     `text <<a op b=…=c>>c rest`, the calculation done in small checkable links inside the annotation
     (`arith.work`); `placed` is `worked` with sums and differences by place value as well
-    (`arith.work(…, placed=True)`); in the `plain` format (phases 1 and 2): `text a op b = <<a op b=c>>c rest`."""
+    (`arith.work(…, placed=True)`), `carryless` is `placed` with no link carrying or borrowing
+    (`arith.work(…, placed=True, carryless=True)`); in the `plain` format (phases 1 and 2): `text a op b = <<a op b=c>>c rest`."""
 
     def __init__(self) -> None:
         self.lines: list[str] = []
@@ -61,7 +62,7 @@ class Steps:
         if CHAIN_FORMAT == "plain":
             self.lines.append(f"{before}{expr} = {unit_prefix}<<{expr}={value}>>{value}{after}")
             return value
-        body = arith.work(expr, placed=CHAIN_FORMAT == "placed")
+        body = arith.work(expr, placed=CHAIN_FORMAT in ("placed", "carryless"), carryless=CHAIN_FORMAT == "carryless")
         assert body.rsplit("=", 1)[1] == str(value), (expr, value)
         if unit_prefix == "$":
             after = after.replace(" dollars", "")  # "$168 dollars" says it twice

@@ -45,12 +45,12 @@ def expression(rng: random.Random) -> str:
     return f"{d * rng.randint(1, max(1, 900 // d))}*{pct}/100"
 
 
-def row(rng: random.Random, max_chars: int = 320, placed: bool = False) -> tuple[str, list[int]]:
-    """A drill row and its loss mask (1 = train on this character); `placed` as in `arith.work`."""
+def row(rng: random.Random, max_chars: int = 320, placed: bool = False, carryless: bool = False) -> tuple[str, list[int]]:
+    """A drill row and its loss mask (1 = train on this character); `placed`, `carryless` as in `arith.work`."""
     text, mask = "", []
     while True:
         e = expression(rng)
-        body = arith.work(e, placed)
+        body = arith.work(e, placed, carryless)
         line = f"<<{body}>>{body.rsplit('=', 1)[1]}\n"
         if text and len(text) + len(line) > max_chars:
             return text, mask
