@@ -3,7 +3,8 @@
 # format), phase 3 from phase 2's (worked arithmetic, reworded questions, drills), phase 4 (phase 3's
 # recipe again from its weights, a fresh schedule and seed), phase 5 (the same for another hour: the
 # control of issue 17's self-improvement round), phase 6 (the placed chain format: sums and differences
-# by place value), export, evaluation
+# by place value), phase 7 (issue 17's self-improvement round on phase 6: its own verified, voted chains on
+# 2,000 unlabeled problems mixed into the corpus, beside a control fine-tune), export, evaluation
 # (through cot-sc: run `npm ci` first). See models/cot-sc-gpt2-tiny/MODEL_CARD.md for the times.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,4 +23,7 @@ training/run_worked.sh --init training/work/phase4.pt --seed 303 --lr 6e-4 --min
 cp training/work/worked.pt training/work/phase5.pt && rm -f training/work/worked-state.pt
 training/run_worked.sh --init training/work/phase5.pt --seed 304 --lr 6e-4 --minutes 85 --chain-format placed   # --resume after an interruption
 training/python.sh training/reexport.py --checkpoint training/work/worked.pt
-npm run build && /usr/bin/python3 training/fixture_eval.py
+npm run build
+training/self_improve.sh 60 training/work/round6 placed   # resumes after an interruption
+training/python.sh training/reexport.py --checkpoint training/work/round6/trainA/worked.pt
+/usr/bin/python3 training/fixture_eval.py
