@@ -213,13 +213,15 @@ describe("the openai backend", () => {
       const [there, here] = await Promise.all([remote.solve(question, options), engine.solve(question, options)]);
       expect(there.chains.map((c) => c.text)).toEqual(here.chains.map((c) => c.text));
       expect(there.samplesUsed).toBe(here.samplesUsed);
-      // log-probabilities agree to float rounding: the two runs share batches of other sizes, whose
-      // matmuls may round differently in the last bits
+      // log-probabilities agree to float rounding: the two runs share batches of other sizes (and, in
+      // the split cache, prefix groups padded to other widths), whose matmuls may round differently in
+      // the last bits; a sum over a chain's hundreds of tokens drifts by about 1e-6 (another chain's
+      // log-probability would differ by whole units)
       for (const rule of ["majority", "verified", "logprob"] as const) {
         expect(there.byRule[rule].answer).toBe(here.byRule[rule].answer);
-        expect(there.byRule[rule].share).toBeCloseTo(here.byRule[rule].share, 6);
+        expect(there.byRule[rule].share).toBeCloseTo(here.byRule[rule].share, 5);
       }
-      there.chains.forEach((chain, i) => expect(chain.logprob).toBeCloseTo(here.chains[i]!.logprob, 6));
+      there.chains.forEach((chain, i) => expect(chain.logprob).toBeCloseTo(here.chains[i]!.logprob, 4));
     } finally {
       await remote.close();
     }
