@@ -63,13 +63,7 @@ def placed_sum_chain(terms: list[int], carryless: bool = False) -> list[str]:
     parts = [p for t in terms[1:] for p in place_parts(t)]  # a zero term is its own part: 5+0 = 5
     if len(parts) > len(terms) - 1:
         links.append("+".join(map(str, [terms[0]] + parts)))
-    if carryless:
-        return _dedup(links + carryless_moves(terms[0], parts))
-    total = terms[0]
-    for i, p in enumerate(parts):
-        total += p
-        links.append("+".join(map(str, [total] + parts[i + 1:])))
-    return _dedup(links)
+    return _dedup(links + part_moves(terms[0], parts, carryless))
 
 
 def placed_difference_chain(a: int, b: int, carryless: bool = False) -> list[str]:
@@ -79,12 +73,7 @@ def placed_difference_chain(a: int, b: int, carryless: bool = False) -> list[str
     links = [f"{a}-{b}"]
     if len(parts) > 1:
         links.append("-".join(map(str, [a] + parts)))
-    if carryless:
-        return _dedup(links + carryless_moves(a, [-p for p in parts]))
-    for i, p in enumerate(parts):
-        a -= p
-        links.append("-".join(map(str, [a] + parts[i + 1:])))
-    return _dedup(links)
+    return _dedup(links + part_moves(a, [-p for p in parts], carryless))
 
 
 def _digit(n: int, place: int) -> int:
@@ -95,21 +84,21 @@ def _signed(first: int, parts: list[int]) -> str:
     return str(first) + "".join(f"+{p}" if p >= 0 else f"-{-p}" for p in parts)
 
 
-def carryless_moves(first: int, parts: list[int]) -> list[str]:
-    """The links of `first` plus the signed place parts `parts` (each one nonzero digit, or 0), one part
-    per link, none carrying or borrowing: +d*10^k where digit k of the total is 10-d or more becomes
-    +10^(k+1)-(10-d)*10^k, and -d*10^k where digit k is under d becomes -10^(k+1)+(10-d)*10^k (the next
-    power of ten may in turn carry or borrow, and is rewritten the same way). Subtracted parts never
+def part_moves(first: int, parts: list[int], carryless: bool = False) -> list[str]:
+    """The links after `first` plus the signed place parts `parts` (each one nonzero digit, or 0), one part
+    per link. With `carryless` none carries or borrows: +d*10^k where digit k of the total is 10-d or more
+    becomes +10^(k+1)-(10-d)*10^k, and -d*10^k where digit k is under d becomes -10^(k+1)+(10-d)*10^k (the
+    next power of ten may in turn carry or borrow, and is rewritten the same way). Subtracted parts never
     exceed what is left (a difference is taken from the larger number), so the total stays non-negative."""
     total, parts = first, list(parts)
-    links = [_signed(total, parts)]
+    links = []
     while parts:
         p = parts[0]
         place = len(str(abs(p))) - 1
         d = abs(p) // 10 ** place
-        if p > 0 and _digit(total, place) + d >= 10:
+        if carryless and p > 0 and _digit(total, place) + d >= 10:
             parts[:1] = [10 ** (place + 1), -(10 - d) * 10 ** place]
-        elif p < 0 and _digit(total, place) < d:
+        elif carryless and p < 0 and _digit(total, place) < d:
             parts[:1] = [-10 ** (place + 1), (10 - d) * 10 ** place]
         else:
             total += p

@@ -30,7 +30,7 @@ JOBS = ["washing cars", "tutoring", "babysitting", "walking dogs", "painting fen
 
 
 # how Steps writes a calculation; see Steps (phases 1 and 2 ran with COT_SC_CHAIN_FORMAT=plain, 3 to 5
-# with worked, 6 with placed; carryless is placed without carries or borrows, arith.carryless_moves)
+# with worked, 6 with placed; carryless is placed without carries or borrows, arith.part_moves)
 CHAIN_FORMAT = os.environ.get("COT_SC_CHAIN_FORMAT", "worked")
 
 

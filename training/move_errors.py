@@ -5,7 +5,7 @@ borrow; a division's split; a product's parts …), with the share of each move 
     /usr/bin/python3 training/move_errors.py results.jsonl [more.jsonl …]
 
 A link `a=b` is one move: b's value must equal a's. This is how the carryless chain format was chosen
-(`arith.carryless_moves`): in phase 6's development chains carries and borrows were most of the errors."""
+(`arith.part_moves`): in phase 6's development chains carries and borrows were most of the errors."""
 from __future__ import annotations
 
 import json

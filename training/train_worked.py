@@ -143,7 +143,7 @@ def main() -> None:
     ap.add_argument("--distilled-share", type=float, default=0.3)
     ap.add_argument("--chain-format", choices=["worked", "placed", "carryless"], default="worked",
                     help="placed: sums and differences by place value too (phase 6; arith.work); carryless: placed "
-                         "with no link carrying or borrowing (arith.carryless_moves)")
+                         "with no link carrying or borrowing (arith.part_moves)")
     ap.add_argument("--work", default=WORK, help="where the state, weights and meta go (two runs side by side need two)")
     args = ap.parse_args()
     corpus.CHAIN_FORMAT = args.chain_format
