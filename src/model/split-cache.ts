@@ -57,7 +57,7 @@ export class SplitKvCache implements KvCache {
   private prefixLength: number;
   /** Batch row → its prompt's group; moved with the rows on compaction. */
   private rowGroup: Int32Array;
-  /** The graph's grouping inputs, rewritten when rows or groups change (int64 as int32 pairs). */
+  /** The graph's grouping inputs (int64), rewritten when rows or groups change, never per step. */
   private prefixMask = new BigInt64Array(0);
   private groupRows = new BigInt64Array(0);
   private rowPlaces = new BigInt64Array(0);
