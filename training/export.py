@@ -15,7 +15,7 @@ import onnx
 import torch
 
 from generate import generate
-from model import GPT, NEG
+from model import GPT, NEG, gelu_tanh
 from tokenizer import CharTokenizer
 
 OPSET = 14
@@ -112,7 +112,7 @@ class SplitCacheWrapper(torch.nn.Module):
                  + y_prefix * scale_prefix.unsqueeze(-1))  # [batch, heads, headDim]
             y = (y / total.unsqueeze(-1)).reshape(b, 1, d)
             x = x + attn.c_proj(y)
-            x = x + block.c_proj(torch.nn.functional.gelu(block.c_fc(block.ln_2(x)), approximate="tanh"))
+            x = x + block.c_proj(gelu_tanh(block.c_fc(block.ln_2(x))))
             outputs += [k, v]
         logits = m.ln_f(x) @ m.wte.weight.t()
         return (logits, *outputs)

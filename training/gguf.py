@@ -12,7 +12,7 @@ offset into the data section), padding to `general.alignment`, then each tensor'
 The model is llama.cpp's "gpt2" architecture (src/models/gpt2.cpp): token_embd, position_embd,
 blk.N.{attn_norm, attn_qkv, attn_output, ffn_norm, ffn_up, ffn_down} with biases, output_norm. No `output`
 tensor: llama.cpp falls back to token_embd when it is missing, which is our tied LM head. llama.cpp's GELU
-is the tanh approximation, the training tool's `F.gelu(..., approximate="tanh")`.
+is the tanh approximation, the training tool's `gelu_tanh`.
 
 The vocabulary is llama.cpp's "llama" (SentencePiece) model with no merges, which is what our tokenizer is:
 one token per character, UTF-8 byte fallback through `<0xNN>` tokens (type BYTE), `<|endoftext|>` as BOS and
