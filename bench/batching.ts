@@ -8,7 +8,10 @@
  *     and mean live rows per decode step (of the 64-row budget).
  * (b) A stream of single `sample` requests (8 chains each) arriving at random times (exponential gaps,
  *     seeded): tokens/s, latency p50 / p99, and how long requests waited before decoding began (in
- *     run-to-completion mode a request that arrives mid-batch waits for the whole batch).
+ *     run-to-completion mode a request that arrives mid-batch waits for the whole batch). Twice: at an
+ *     offered load of half the capacity (a) measured, in tokens/s (the gap follows from (a)'s tokens/s and
+ *     tokens per chain), where no request should wait for another; and overloaded (a fixed 250 ms mean
+ *     gap, several times the capacity), where requests queue for rows whatever the policy.
  * Each case runs both modes, alternating, on two backends loaded once. Writes
  * bench/results/batching{-quick}.{json,md}.
  */
@@ -22,7 +25,9 @@ import { createEngine } from "../src/engine.js";
 const quick = process.argv.includes("--quick");
 const PROBLEMS = quick ? 8 : 40;
 const REQUESTS = quick ? 8 : 24;
-const MEAN_GAP_MS = 250;
+const OVERLOADED_GAP_MS = 250;
+// why half: exponential arrivals bunch, so at a mean load near capacity the queue would grow by chance alone
+const LOAD = 0.5;
 const ROWS = 64;
 const modes = ["job", "continuous"] as const;
 type Mode = (typeof modes)[number];
@@ -39,7 +44,7 @@ const problems: Problem[] = readFileSync(new URL("../fixtures/hard.jsonl", impor
 const backends = {} as Record<Mode, OnnxBackend>;
 for (const mode of modes) backends[mode] = await createOnnxBackend(SHIPPED_MODEL, { batching: mode, maxBatchRows: ROWS });
 
-async function problemSet(mode: Mode): Promise<{ tokensPerSecond: number; meanLiveRows: number; meanAttendedSlots: number; wallSeconds: number }> {
+async function problemSet(mode: Mode): Promise<{ tokensPerSecond: number; tokensPerChain: number; meanLiveRows: number; meanAttendedSlots: number; wallSeconds: number }> {
   const backend = backends[mode];
   const engine = await createEngine({ backend });
   const before = await backend.stats();
@@ -52,6 +57,7 @@ async function problemSet(mode: Mode): Promise<{ tokensPerSecond: number; meanLi
   const rowSteps = after.rowSteps - before.rowSteps;
   return {
     tokensPerSecond: tokens / wall,
+    tokensPerChain: tokens / (problems.length * 20),
     meanLiveRows: rowSteps / (after.steps - before.steps),
     // why: what a row's attention spans per step (shared prefix + generated slots): the part of a step's
     // cost that batching policy changes besides the row count
@@ -61,21 +67,21 @@ async function problemSet(mode: Mode): Promise<{ tokensPerSecond: number; meanLi
 }
 
 // seeded exponential gaps (a small LCG: the same arrival times in both modes)
-function arrivals(count: number, seed: number): number[] {
+function arrivals(count: number, seed: number, meanGapMs: number): number[] {
   let state = seed >>> 0;
   const uniform = (): number => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) + 0.5) / 2 ** 32;
   const times: number[] = [];
   let t = 0;
   for (let i = 0; i < count; i++) {
     times.push(t);
-    t += -Math.log(uniform()) * MEAN_GAP_MS;
+    t += -Math.log(uniform()) * meanGapMs;
   }
   return times;
 }
 
-async function stream(mode: Mode): Promise<{ tokensPerSecond: number; p50: number; p99: number; maxQueueMs: number; meanQueueMs: number; waited: number }> {
+async function stream(mode: Mode, meanGapMs: number): Promise<{ tokensPerSecond: number; p50: number; p99: number; maxQueueMs: number; meanQueueMs: number; waited: number }> {
   const engine = await createEngine({ backend: backends[mode] });
-  const times = arrivals(REQUESTS, 7);
+  const times = arrivals(REQUESTS, 7, meanGapMs);
   const started = performance.now();
   const results = await Promise.all(
     times.map(async (at, i) => {
@@ -105,15 +111,23 @@ async function stream(mode: Mode): Promise<{ tokensPerSecond: number; p50: numbe
 for (const mode of modes) await backends[mode].sampleChains({ prompt: "Q: 1+1?\nA: ", count: 4, maxTokens: 16, temperature: 1, topK: 0, topP: 1, seed: 1, stop: [] });
 
 const setRows: Record<Mode, Awaited<ReturnType<typeof problemSet>>> = {} as never;
-const streamRows: Record<Mode, Awaited<ReturnType<typeof stream>>> = {} as never;
+type StreamRow = Awaited<ReturnType<typeof stream>>;
+const streamRows: Record<"under" | "over", Record<Mode, StreamRow>> = { under: {} as never, over: {} as never };
 for (const mode of modes) {
   setRows[mode] = await problemSet(mode);
   process.stderr.write(`(a) ${mode}: ${setRows[mode].tokensPerSecond.toFixed(0)} tokens/s, mean live rows ${setRows[mode].meanLiveRows.toFixed(1)}, mean attended slots ${setRows[mode].meanAttendedSlots.toFixed(0)}\n`);
 }
-for (const mode of modes) {
-  streamRows[mode] = await stream(mode);
-  process.stderr.write(`(b) ${mode}: p50 ${streamRows[mode].p50.toFixed(0)} ms, p99 ${streamRows[mode].p99.toFixed(0)} ms, max queue ${streamRows[mode].maxQueueMs.toFixed(0)} ms\n`);
+// the gap that offers LOAD × the capacity (a) measured, in tokens: a request is 8 chains of (a)'s mean length
+const capacity = Math.min(...modes.map((m) => setRows[m].tokensPerSecond));
+const requestTokens = 8 * setRows.continuous.tokensPerChain;
+const gaps = { under: (1000 * requestTokens) / (LOAD * capacity), over: OVERLOADED_GAP_MS };
+for (const load of ["under", "over"] as const) {
+  for (const mode of modes) {
+    const row = (streamRows[load][mode] = await stream(mode, gaps[load]));
+    process.stderr.write(`(b) ${load} ${mode}: p50 ${row.p50.toFixed(0)} ms, p99 ${row.p99.toFixed(0)} ms, max queue ${row.maxQueueMs.toFixed(0)} ms\n`);
+  }
 }
+const offered = (gapMs: number): number => (1000 * requestTokens) / gapMs;
 for (const mode of modes) await backends[mode].close();
 
 const a = setRows;
@@ -128,17 +142,19 @@ const table = [
       `| ${m === "job" ? "run to completion" : "continuous"} | ${a[m].tokensPerSecond.toFixed(0)} | ${(a[m].tokensPerSecond / a.job.tokensPerSecond).toFixed(2)}× | ${a[m].meanLiveRows.toFixed(1)} | ${((100 * a[m].meanLiveRows) / ROWS).toFixed(0)}% | ${a[m].meanAttendedSlots.toFixed(0)} | ${a[m].wallSeconds.toFixed(1)} |`,
   ),
   "",
-  `(b) ${REQUESTS} single \`sample\` requests (8 chains each) at random times, mean gap ${MEAN_GAP_MS} ms`,
+  `(b) ${REQUESTS} single \`sample\` requests (8 chains each, about ${requestTokens.toFixed(0)} tokens) at random times; capacity from (a): ${capacity.toFixed(0)} tokens/s`,
   "",
-  "| batching | tokens/s | latency p50 ms | latency p99 ms | mean wait before decoding ms | longest wait ms | requests that waited > 100 ms |",
-  "|---|---|---|---|---|---|---|",
-  ...modes.map(
-    (m) =>
-      `| ${m === "job" ? "run to completion" : "continuous"} | ${b[m].tokensPerSecond.toFixed(0)} | ${b[m].p50.toFixed(0)} | ${b[m].p99.toFixed(0)} | ${b[m].meanQueueMs.toFixed(0)} | ${b[m].maxQueueMs.toFixed(0)} | ${b[m].waited} of ${REQUESTS} |`,
+  "| offered load | batching | tokens/s | latency p50 ms | latency p99 ms | mean wait before decoding ms | longest wait ms | requests that waited > 100 ms |",
+  "|---|---|---|---|---|---|---|---|",
+  ...(["under", "over"] as const).flatMap((load) =>
+    modes.map(
+      (m) =>
+        `| ${((100 * offered(gaps[load])) / capacity).toFixed(0)}% (mean gap ${gaps[load].toFixed(0)} ms) | ${m === "job" ? "run to completion" : "continuous"} | ${b[load][m].tokensPerSecond.toFixed(0)} | ${b[load][m].p50.toFixed(0)} | ${b[load][m].p99.toFixed(0)} | ${b[load][m].meanQueueMs.toFixed(0)} | ${b[load][m].maxQueueMs.toFixed(0)} | ${b[load][m].waited} of ${REQUESTS} |`,
+    ),
   ),
 ].join("\n");
 process.stdout.write(`${table}\n`);
 mkdirSync(new URL("./results/", import.meta.url), { recursive: true });
 const name = `batching${quick ? "-quick" : ""}`;
-writeFileSync(new URL(`./results/${name}.json`, import.meta.url), `${JSON.stringify({ problems: PROBLEMS, requests: REQUESTS, rows: ROWS, problemSet: a, stream: b }, null, 2)}\n`);
+writeFileSync(new URL(`./results/${name}.json`, import.meta.url), `${JSON.stringify({ problems: PROBLEMS, requests: REQUESTS, rows: ROWS, capacity, requestTokens, gaps, problemSet: a, stream: b }, null, 2)}\n`);
 writeFileSync(new URL(`./results/${name}.md`, import.meta.url), `# Continuous batching\n\n${table}\n`);
