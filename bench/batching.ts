@@ -29,6 +29,8 @@ const OVERLOADED_GAP_MS = 250;
 // why half: exponential arrivals bunch, so at a mean load near capacity the queue would grow by chance alone
 const LOAD = 0.5;
 const ROWS = 64;
+const SET_CHAINS = 20; // chains per problem in (a)
+const REQUEST_CHAINS = 8; // chains per request in (b)
 const modes = ["job", "continuous"] as const;
 type Mode = (typeof modes)[number];
 
@@ -50,14 +52,14 @@ async function problemSet(mode: Mode): Promise<{ tokensPerSecond: number; tokens
   const before = await backend.stats();
   const started = performance.now();
   let tokens = 0;
-  for await (const result of engine.run(problems, { samples: 20, concurrency: 4 })) tokens += result.usage.generatedTokens;
+  for await (const result of engine.run(problems, { samples: SET_CHAINS, concurrency: 4 })) tokens += result.usage.generatedTokens;
   const wall = (performance.now() - started) / 1000;
   const after = await backend.stats();
   await engine.close();
   const rowSteps = after.rowSteps - before.rowSteps;
   return {
     tokensPerSecond: tokens / wall,
-    tokensPerChain: tokens / (problems.length * 20),
+    tokensPerChain: tokens / (problems.length * SET_CHAINS),
     meanLiveRows: rowSteps / (after.steps - before.steps),
     // why: what a row's attention spans per step (shared prefix + generated slots): the part of a step's
     // cost that batching policy changes besides the row count
@@ -87,7 +89,7 @@ async function stream(mode: Mode, meanGapMs: number): Promise<{ tokensPerSecond:
     times.map(async (at, i) => {
       await new Promise((resolve) => setTimeout(resolve, at));
       const sent = performance.now();
-      const result = await engine.sample(problems[i % problems.length]!.question, { samples: 8, seed: i });
+      const result = await engine.sample(problems[i % problems.length]!.question, { samples: REQUEST_CHAINS, seed: i });
       return { latency: performance.now() - sent, tokens: result.usage.generatedTokens, queueMs: result.usage.queueMs ?? 0 };
     }),
   );
@@ -117,9 +119,9 @@ for (const mode of modes) {
   setRows[mode] = await problemSet(mode);
   process.stderr.write(`(a) ${mode}: ${setRows[mode].tokensPerSecond.toFixed(0)} tokens/s, mean live rows ${setRows[mode].meanLiveRows.toFixed(1)}, mean attended slots ${setRows[mode].meanAttendedSlots.toFixed(0)}\n`);
 }
-// the gap that offers LOAD × the capacity (a) measured, in tokens: a request is 8 chains of (a)'s mean length
+// the gap that offers LOAD × the capacity (a) measured, in tokens: a request is REQUEST_CHAINS chains of (a)'s mean length
 const capacity = Math.min(...modes.map((m) => setRows[m].tokensPerSecond));
-const requestTokens = 8 * setRows.continuous.tokensPerChain;
+const requestTokens = REQUEST_CHAINS * setRows.continuous.tokensPerChain;
 const gaps = { under: (1000 * requestTokens) / (LOAD * capacity), over: OVERLOADED_GAP_MS };
 for (const load of ["under", "over"] as const) {
   for (const mode of modes) {
@@ -133,7 +135,7 @@ for (const mode of modes) await backends[mode].close();
 const a = setRows;
 const b = streamRows;
 const table = [
-  `(a) \`engine.run\` on the first ${PROBLEMS} problems of fixtures/hard.jsonl, 20 chains each, concurrency 4, row budget ${ROWS}`,
+  `(a) \`engine.run\` on the first ${PROBLEMS} problems of fixtures/hard.jsonl, ${SET_CHAINS} chains each, concurrency 4, row budget ${ROWS}`,
   "",
   "| batching | tokens/s | vs run to completion | mean live rows per step | of the budget | mean slots a row attends per step (prefix + generated) | wall s |",
   "|---|---|---|---|---|---|---|",
@@ -142,7 +144,7 @@ const table = [
       `| ${m === "job" ? "run to completion" : "continuous"} | ${a[m].tokensPerSecond.toFixed(0)} | ${(a[m].tokensPerSecond / a.job.tokensPerSecond).toFixed(2)}× | ${a[m].meanLiveRows.toFixed(1)} | ${((100 * a[m].meanLiveRows) / ROWS).toFixed(0)}% | ${a[m].meanAttendedSlots.toFixed(0)} | ${a[m].wallSeconds.toFixed(1)} |`,
   ),
   "",
-  `(b) ${REQUESTS} single \`sample\` requests (8 chains each, about ${requestTokens.toFixed(0)} tokens) at random times; capacity from (a): ${capacity.toFixed(0)} tokens/s`,
+  `(b) ${REQUESTS} single \`sample\` requests (${REQUEST_CHAINS} chains each, about ${requestTokens.toFixed(0)} tokens) at random times; capacity from (a): ${capacity.toFixed(0)} tokens/s`,
   "",
   "| offered load | batching | tokens/s | latency p50 ms | latency p99 ms | mean wait before decoding ms | longest wait ms | requests that waited > 100 ms |",
   "|---|---|---|---|---|---|---|---|",

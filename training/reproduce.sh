@@ -26,7 +26,6 @@ training/run_worked.sh --init training/work/phase5.pt --seed 304 --lr 6e-4 --min
 training/python.sh training/reexport.py --checkpoint training/work/worked.pt
 npm run build
 training/self_improve.sh 60 training/work/round6 placed   # resumes after an interruption
-training/python.sh training/reexport.py --checkpoint training/work/round6/trainA/worked.pt
 training/run_worked.sh --init training/work/round6/trainA/worked.pt --seed 306 --lr 6e-4 --minutes 85 \
   --chain-format carryless --work training/work/phase8   # --resume after an interruption
 training/python.sh training/reexport.py --checkpoint training/work/phase8/worked.pt
