@@ -31,8 +31,12 @@ const LOAD = 0.5;
 const ROWS = 64;
 const SET_CHAINS = 20; // chains per problem in (a)
 const REQUEST_CHAINS = 8; // chains per request in (b)
+// (a) also runs continuous batching in one lane (every row in one batch, as before lanes), to show what
+// the lanes add; (b) compares the two policies
+const setModes = ["job", "one-lane", "continuous"] as const;
 const modes = ["job", "continuous"] as const;
-type Mode = (typeof modes)[number];
+type Mode = (typeof setModes)[number];
+const MODE_NAMES: Record<Mode, string> = { job: "run to completion", "one-lane": "continuous, one lane", continuous: "continuous (lanes)" };
 
 const problems: Problem[] = readFileSync(new URL("../fixtures/hard.jsonl", import.meta.url), "utf8")
   .split("\n")
@@ -44,9 +48,11 @@ const problems: Problem[] = readFileSync(new URL("../fixtures/hard.jsonl", impor
   });
 
 const backends = {} as Record<Mode, OnnxBackend>;
-for (const mode of modes) backends[mode] = await createOnnxBackend(SHIPPED_MODEL, { batching: mode, maxBatchRows: ROWS });
+for (const mode of setModes) {
+  backends[mode] = await createOnnxBackend(SHIPPED_MODEL, { batching: mode === "job" ? "job" : "continuous", maxBatchRows: ROWS, ...(mode === "one-lane" ? { maxBatchLanes: 1 } : {}) });
+}
 
-async function problemSet(mode: Mode): Promise<{ tokensPerSecond: number; tokensPerChain: number; meanLiveRows: number; meanAttendedSlots: number; wallSeconds: number }> {
+async function problemSet(mode: Mode): Promise<{ tokensPerSecond: number; tokensPerChain: number; meanLiveRows: number; meanAttendedSlots: number; runsPerStep: number; wallSeconds: number }> {
   const backend = backends[mode];
   const engine = await createEngine({ backend });
   const before = await backend.stats();
@@ -64,6 +70,7 @@ async function problemSet(mode: Mode): Promise<{ tokensPerSecond: number; tokens
     // why: what a row's attention spans per step (shared prefix + generated slots): the part of a step's
     // cost that batching policy changes besides the row count
     meanAttendedSlots: (after.slotSteps - before.slotSteps) / rowSteps,
+    runsPerStep: (after.runs - before.runs) / (after.steps - before.steps),
     wallSeconds: wall,
   };
 }
@@ -110,17 +117,17 @@ async function stream(mode: Mode, meanGapMs: number): Promise<{ tokensPerSecond:
 }
 
 // warm-up: first runs allocate and tune
-for (const mode of modes) await backends[mode].sampleChains({ prompt: "Q: 1+1?\nA: ", count: 4, maxTokens: 16, temperature: 1, topK: 0, topP: 1, seed: 1, stop: [] });
+for (const mode of setModes) await backends[mode].sampleChains({ prompt: "Q: 1+1?\nA: ", count: 4, maxTokens: 16, temperature: 1, topK: 0, topP: 1, seed: 1, stop: [] });
 
 const setRows: Record<Mode, Awaited<ReturnType<typeof problemSet>>> = {} as never;
 type StreamRow = Awaited<ReturnType<typeof stream>>;
 const streamRows: Record<"under" | "over", Record<Mode, StreamRow>> = { under: {} as never, over: {} as never };
-for (const mode of modes) {
+for (const mode of setModes) {
   setRows[mode] = await problemSet(mode);
   process.stderr.write(`(a) ${mode}: ${setRows[mode].tokensPerSecond.toFixed(0)} tokens/s, mean live rows ${setRows[mode].meanLiveRows.toFixed(1)}, mean attended slots ${setRows[mode].meanAttendedSlots.toFixed(0)}\n`);
 }
 // the gap that offers LOAD × the capacity (a) measured, in tokens: a request is REQUEST_CHAINS chains of (a)'s mean length
-const capacity = Math.min(...modes.map((m) => setRows[m].tokensPerSecond));
+const capacity = Math.min(...setModes.map((m) => setRows[m].tokensPerSecond));
 const requestTokens = REQUEST_CHAINS * setRows.continuous.tokensPerChain;
 const gaps = { under: (1000 * requestTokens) / (LOAD * capacity), over: OVERLOADED_GAP_MS };
 for (const load of ["under", "over"] as const) {
@@ -130,18 +137,18 @@ for (const load of ["under", "over"] as const) {
   }
 }
 const offered = (gapMs: number): number => (1000 * requestTokens) / gapMs;
-for (const mode of modes) await backends[mode].close();
+for (const mode of setModes) await backends[mode].close();
 
 const a = setRows;
 const b = streamRows;
 const table = [
   `(a) \`engine.run\` on the first ${PROBLEMS} problems of fixtures/hard.jsonl, ${SET_CHAINS} chains each, concurrency 4, row budget ${ROWS}`,
   "",
-  "| batching | tokens/s | vs run to completion | mean live rows per step | of the budget | mean slots a row attends per step (prefix + generated) | wall s |",
-  "|---|---|---|---|---|---|---|",
-  ...modes.map(
+  "| batching | tokens/s | vs run to completion | mean live rows per step | of the budget | mean slots a row attends per step (prefix + generated) | graph runs per step | wall s |",
+  "|---|---|---|---|---|---|---|---|",
+  ...setModes.map(
     (m) =>
-      `| ${m === "job" ? "run to completion" : "continuous"} | ${a[m].tokensPerSecond.toFixed(0)} | ${(a[m].tokensPerSecond / a.job.tokensPerSecond).toFixed(2)}× | ${a[m].meanLiveRows.toFixed(1)} | ${((100 * a[m].meanLiveRows) / ROWS).toFixed(0)}% | ${a[m].meanAttendedSlots.toFixed(0)} | ${a[m].wallSeconds.toFixed(1)} |`,
+      `| ${MODE_NAMES[m]} | ${a[m].tokensPerSecond.toFixed(0)} | ${(a[m].tokensPerSecond / a.job.tokensPerSecond).toFixed(2)}× | ${a[m].meanLiveRows.toFixed(1)} | ${((100 * a[m].meanLiveRows) / ROWS).toFixed(0)}% | ${a[m].meanAttendedSlots.toFixed(0)} | ${a[m].runsPerStep.toFixed(2)} | ${a[m].wallSeconds.toFixed(1)} |`,
   ),
   "",
   `(b) ${REQUESTS} single \`sample\` requests (${REQUEST_CHAINS} chains each, about ${requestTokens.toFixed(0)} tokens) at random times; capacity from (a): ${capacity.toFixed(0)} tokens/s`,
@@ -151,7 +158,7 @@ const table = [
   ...(["under", "over"] as const).flatMap((load) =>
     modes.map(
       (m) =>
-        `| ${((100 * offered(gaps[load])) / capacity).toFixed(0)}% (mean gap ${gaps[load].toFixed(0)} ms) | ${m === "job" ? "run to completion" : "continuous"} | ${b[load][m].tokensPerSecond.toFixed(0)} | ${b[load][m].p50.toFixed(0)} | ${b[load][m].p99.toFixed(0)} | ${b[load][m].meanQueueMs.toFixed(0)} | ${b[load][m].maxQueueMs.toFixed(0)} | ${b[load][m].waited} of ${REQUESTS} |`,
+        `| ${((100 * offered(gaps[load])) / capacity).toFixed(0)}% (mean gap ${gaps[load].toFixed(0)} ms) | ${MODE_NAMES[m]} | ${b[load][m].tokensPerSecond.toFixed(0)} | ${b[load][m].p50.toFixed(0)} | ${b[load][m].p99.toFixed(0)} | ${b[load][m].meanQueueMs.toFixed(0)} | ${b[load][m].maxQueueMs.toFixed(0)} | ${b[load][m].waited} of ${REQUESTS} |`,
     ),
   ),
 ].join("\n");

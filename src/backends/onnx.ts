@@ -22,6 +22,12 @@ export interface OnnxBackendOptions extends LoadModelOptions {
    * waits until the batch in flight has finished (run to completion; kept for comparison).
    */
   batching?: "continuous" | "job";
+  /**
+   * Continuous batching: the most lanes, batches with a KV cache of their own run one after another
+   * each step, so that requests arriving far apart in time do not attend over each other's padding
+   * (default 4; 1: one batch). See `SchedulerOptions.lanes`.
+   */
+  maxBatchLanes?: number;
   /** End chains after a completed `#### n` line (default true). */
   stopAtAnswerLine?: boolean;
   logger?: Logger;
@@ -48,12 +54,12 @@ export interface OnnxBackend extends Backend {
  *   temperature: 0.7, topK: 0, topP: 1, seed: 1, stop: ["\n\n"] });
  */
 export async function createOnnxBackend(directory: string, options: OnnxBackendOptions = {}): Promise<OnnxBackend> {
-  const { worker, maxBatchRows = 64, batching = "continuous", stopAtAnswerLine = true, logger, ...loadOptions } = options;
+  const { worker, maxBatchRows = 64, batching = "continuous", maxBatchLanes, stopAtAnswerLine = true, logger, ...loadOptions } = options;
   // the tokenizer is loaded once, beside the model in the decoder's thread, which encodes the prompts
   const handle = await startDecoder(directory, {
     ...loadOptions,
     ...(worker === undefined ? {} : { worker }),
-    scheduler: { maxRows: maxBatchRows, continuous: batching === "continuous" },
+    scheduler: { maxRows: maxBatchRows, continuous: batching === "continuous", ...(maxBatchLanes === undefined ? {} : { lanes: maxBatchLanes }) },
   });
   const info = handle.info;
   logger?.debug({ graph: info.graphPath, layout: info.layout }, "onnx backend ready");

@@ -144,7 +144,8 @@ describe("shared prefill and the row budget (shipped model)", () => {
     const alone = new Scheduler(model, { maxRows: 64, continuous: true });
     const expected = texts(await alone.submit(target, noHooks));
     await alone.close();
-    const busy = new Scheduler(model, { maxRows: 64, continuous: true });
+    // one lane, so that the long prompt joins the running rows' cache (else it may get a lane of its own)
+    const busy = new Scheduler(model, { maxRows: 64, continuous: true, lanes: 1 });
     try {
       let runningDone = false;
       const running = busy.submit(target, noHooks).then((result) => {
@@ -161,6 +162,36 @@ describe("shared prefill and the row budget (shipped model)", () => {
     } finally {
       await busy.close();
     }
+  });
+
+  test("a group arriving when the batch's rows are far into their chains runs in a lane of its own, with the same chains", async () => {
+    const late = group({ promptIds: prompts[1]!, count: 2, seed: 4, maxTokens: 20, ignoreEos: true });
+    const alone = new Scheduler(model, { maxRows: 64, continuous: true });
+    const expected = texts(await alone.submit(late, noHooks));
+    await alone.close();
+    const attendedByLateRows = async (lanes: number): Promise<{ runs: number; steps: number; slots: number }> => {
+      const busy = new Scheduler(model, { maxRows: 64, continuous: true, lanes });
+      try {
+        const running = busy.submit(group({ count: 3, maxTokens: 200, ignoreEos: true }), noHooks);
+        // why: wait until the running rows have written more slots than a young lane may have
+        while (busy.steps < 100) await sleep(5);
+        const before = busy.stats();
+        const joined = await busy.submit(late, noHooks);
+        const after = busy.stats();
+        expect(texts(joined)).toEqual(expected);
+        await running;
+        return { runs: after.runs - before.runs, steps: after.steps - before.steps, slots: after.slotSteps - before.slotSteps };
+      } finally {
+        await busy.close();
+      }
+    };
+    const own = await attendedByLateRows(2);
+    const shared = await attendedByLateRows(1);
+    // two lanes ran at most steps while the late group lived; in one lane they all ran in one graph
+    expect(own.runs).toBeGreaterThan(own.steps);
+    expect(shared.runs).toBe(shared.steps);
+    // and the slots attended per step fell: the late rows no longer span the running rows' 100+ slots
+    expect(own.slots / own.steps).toBeLessThan(shared.slots / shared.steps);
   });
 
   test("counts the slots each row attends: its prompt's prefix and the generated view, never less", async () => {
