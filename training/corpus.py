@@ -30,8 +30,25 @@ JOBS = ["washing cars", "tutoring", "babysitting", "walking dogs", "painting fen
 
 
 # how Steps writes a calculation; see Steps (phases 1 and 2 ran with COT_SC_CHAIN_FORMAT=plain, 3 to 5
-# with worked, 6 with placed; carryless is placed without carries or borrows, arith.part_moves)
+# with worked, 6 with placed; carryless is placed without carries or borrows, arith.part_moves; anchored is
+# carryless with the steps ordered and worded so that a number is copied next to where it was written,
+# see anchored())
 CHAIN_FORMAT = os.environ.get("COT_SC_CHAIN_FORMAT", "worked")
+
+
+def anchored() -> bool:
+    """The `anchored` chain format (phase 9): carryless arithmetic, and a few families' steps reordered or
+    reworded so that every number the model must copy sits right after words it can match exactly.
+
+    Phase 8's development chains (training/copy_errors.py) went wrong by copying, not computing: the years in
+    an ages question (`In 29 years` for `in 19 years`, first digit from `20 years younger`), the younger
+    child's first share five lines after it was worked out, the bill in a shopping question (written as the
+    total rounded up, which the corpus's bills are close to, instead of copied), `a quarter` read as 2.
+    So: an ages chain opens by restating the years (`In 19 years ...`) and later lines copy them from that
+    line's `In `; a shopping chain opens with `Sara pays with $310.` and its last line starts the same way;
+    an apple chain works out the younger's first share right before the line that subtracts it; the
+    sharing chain quotes `Ruth gives a quarter of them to Leo` before dividing."""
+    return CHAIN_FORMAT == "anchored"
 
 
 @dataclass(frozen=True)
@@ -62,12 +79,17 @@ class Steps:
         if CHAIN_FORMAT == "plain":
             self.lines.append(f"{before}{expr} = {unit_prefix}<<{expr}={value}>>{value}{after}")
             return value
-        body = arith.work(expr, placed=CHAIN_FORMAT in ("placed", "carryless"), carryless=CHAIN_FORMAT == "carryless")
+        body = arith.work(expr, placed=CHAIN_FORMAT in ("placed", "carryless", "anchored"),
+                          carryless=CHAIN_FORMAT in ("carryless", "anchored"))
         assert body.rsplit("=", 1)[1] == str(value), (expr, value)
         if unit_prefix == "$":
             after = after.replace(" dollars", "")  # "$168 dollars" says it twice
         self.lines.append(f"{before}{unit_prefix}<<{body}>>{value}{after}")
         return value
+
+    def say(self, text: str) -> None:
+        """A line with no calculation (the anchored format's restatements)."""
+        self.lines.append(text)
 
     def done(self, answer: int) -> str:
         return "\n".join(self.lines + [f"#### {answer}"])
@@ -104,6 +126,13 @@ RATIO_EN = {2: "twice", 3: "three times", 4: "four times"}
 def apple_chain_en(n, fruit: str) -> str:
     s = Steps()
     r = n["ratio"]
+    if anchored():
+        s.calc(f"{n['total']}-{n['parents']}", n["rest"], "After the parents, ", f" {fruit} are left.")
+        s.calc(f"({n['rest']}-{n['diff']})/2", n["older_new"], "The older keeps ", f" {fruit}.")
+        s.calc(f"{n['older_new']}+{n['diff']}", n["younger_new"], "The younger gets ", f" {fruit}.")
+        s.calc(f"{n['total']}/{r + 1}", n["younger"], "At first the younger took ", f" {fruit}.")
+        s.calc(f"{n['younger_new']}-{n['younger']}", n["give"], "The older gives the younger ", f" {fruit}.")
+        return s.done(n["give"])
     s.calc(f"{n['total']}/{r + 1}", n["younger"], "The younger took ", f" {fruit}.")
     s.calc(f"{n['younger']}*{r}", n["older"], "The older took ", f" {fruit}.")
     s.calc(f"{n['total']}-{n['parents']}", n["rest"], "After the parents, ", f" {fruit} are left.")
@@ -116,6 +145,13 @@ def apple_chain_en(n, fruit: str) -> str:
 def apple_chain_zh(n, fruit: str) -> str:
     s = Steps()
     r = n["ratio"]
+    if anchored():
+        s.calc(f"{n['total']}-{n['parents']}", n["rest"], "给爸爸妈妈后还剩", f"个{fruit}。")
+        s.calc(f"({n['rest']}-{n['diff']})/2", n["older_new"], "老大应该有", f"个{fruit}。")
+        s.calc(f"{n['older_new']}+{n['diff']}", n["younger_new"], "老二应该有", f"个{fruit}。")
+        s.calc(f"{n['total']}/{r + 1}", n["younger"], "老二原来分得", f"个{fruit}。")
+        s.calc(f"{n['younger_new']}-{n['younger']}", n["give"], "所以老大还需要给老二", f"个{fruit}。")
+        return s.done(n["give"])
     s.calc(f"{n['total']}/{r + 1}", n["younger"], "老二分得", f"个{fruit}。")
     s.calc(f"{n['younger']}*{r}", n["older"], "老大分得", f"个{fruit}。")
     s.calc(f"{n['total']}-{n['parents']}", n["rest"], "给爸爸妈妈后还剩", f"个{fruit}。")
@@ -200,7 +236,12 @@ def shopping(rng: random.Random, level: int) -> Problem:
         coupon = rng.randint(2, max(3, total // 5))
         total = s.calc(f"{total}-{coupon}", total - coupon, "With the coupon it costs ", " dollars.", "$")
         q += f" A coupon takes ${coupon} off the total."
-    change = s.calc(f"{bill}-{total}", bill - total, f"{name} gets ", " dollars in change.", "$")
+    if anchored():
+        s.lines.insert(0, f"{name} pays with ${bill}.")  # the chain's first line, drawn last
+        change = s.calc(f"{bill}-{total}", bill - total, f"{name} pays with ${bill}, so {name} gets ",
+                        " dollars in change.", "$")
+    else:
+        change = s.calc(f"{bill}-{total}", bill - total, f"{name} gets ", " dollars in change.", "$")
     q += f" {name} pays with ${bill}. How much change does {name} get?"
     return Problem("shopping", level, "en", q, s.done(change), change)
 
@@ -258,7 +299,10 @@ def sharing(rng: random.Random, level: int) -> Problem:
              f"to {friend}, keeps {extra}, and shares the rest equally among {k} friends. How many {thing} does "
              f"each friend get?")
         s.calc(f"{boxes}*{per_box}", have, f"{name} has ", f" {thing}.")
-        s.calc(f"{have}/{gave_frac}", gave, f"{name} gives away ", f" {thing}.")
+        if anchored():
+            s.calc(f"{have}/{gave_frac}", gave, f"{name} gives {frac_text} of them to {friend}: ", f" {thing}.")
+        else:
+            s.calc(f"{have}/{gave_frac}", gave, f"{name} gives away ", f" {thing}.")
         s.calc(f"{have}-{gave}", left, "That leaves ", f" {thing}.")
         s.calc(f"{left}-{extra}", shared, "After keeping some, ", f" {thing} are shared.")
     answer = s.calc(f"{shared}/{k}", each, "Each friend gets ", f" {thing}.")
@@ -304,6 +348,8 @@ def ages(rng: random.Random, level: int) -> Problem:
     age_a = rng.randint(2, {1: 12, 2: 20, 3: 30}[level])
     times = rng.randint(2, {1: 3, 2: 4, 3: 5}[level])
     years = rng.randint(2, {1: 9, 2: 15, 3: 25}[level])
+    if anchored():
+        s.say(f"In {years} years each of them is {years} years older.")
     age_b = s.calc(f"{age_a}*{times}", age_a * times, f"{b} is ", " years old.")
     if level == 1:
         q = f"{a} is {age_a} years old. {b} is {times} times as old as {a}. How old will {b} be in {years} years?"

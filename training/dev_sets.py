@@ -22,23 +22,21 @@ from train import fixture_questions  # noqa: E402
 OUT = os.path.join("training", "dev")
 
 
-def main() -> None:
-    os.makedirs(OUT, exist_ok=True)
+def problems() -> dict[str, list[corpus.Problem]]:
+    """Every development set's problems (with their worked chains, in `corpus.CHAIN_FORMAT`), drawn from seed 3."""
     rng = random.Random(3)
     seen = fixture_questions()
+    sets: dict[str, list[corpus.Problem]] = {}
 
     def draw(name: str, count: int, make) -> None:
-        records = []
-        while len(records) < count:
+        drawn: list[corpus.Problem] = []
+        while len(drawn) < count:
             p = make()
             if p.question in seen:
                 continue
             seen.add(p.question)
-            records.append({"id": f"dev-{name}-{len(records) + 1:04d}", "question": p.question, "answer": p.answer,
-                            "family": p.family, "level": p.level, "lang": p.lang})
-        with open(os.path.join(OUT, f"{name}.jsonl"), "w", encoding="utf-8") as f:
-            for r in records:
-                f.write(json.dumps(r, ensure_ascii=False) + "\n")
+            drawn.append(p)
+        sets[name] = drawn
 
     for level, name in ((1, "easy"), (2, "medium"), (3, "hard")):
         draw(name, 100, lambda: corpus.mixed(rng, level))
@@ -51,6 +49,17 @@ def main() -> None:
                 if p.lang == "en":
                     return reword.reword(p, rng, reword.DEV, phrase_rate=1.0)
         draw(f"reworded_{name}", 100, reworded)
+    return sets
+
+
+def main() -> None:
+    os.makedirs(OUT, exist_ok=True)
+    for name, drawn in problems().items():
+        with open(os.path.join(OUT, f"{name}.jsonl"), "w", encoding="utf-8") as f:
+            for i, p in enumerate(drawn):
+                r = {"id": f"dev-{name}-{i + 1:04d}", "question": p.question, "answer": p.answer,
+                     "family": p.family, "level": p.level, "lang": p.lang}
+                f.write(json.dumps(r, ensure_ascii=False) + "\n")
 
 
 if __name__ == "__main__":

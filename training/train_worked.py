@@ -71,8 +71,8 @@ def stream(seed: int, tok: CharTokenizer, held_out: set[str], drill_share: float
            distilled: list[tuple[str, str]] | None = None, distilled_share: float = 0.0):
     """Endless (ids, mask) examples, deterministic from the seed; with `distilled`, that share of the
     rows are the model's own voted, verified chains (mixed with the corpus so nothing is forgotten)."""
-    placed = corpus.CHAIN_FORMAT in ("placed", "carryless")
-    carryless = corpus.CHAIN_FORMAT == "carryless"
+    placed = corpus.CHAIN_FORMAT in ("placed", "carryless", "anchored")
+    carryless = corpus.CHAIN_FORMAT in ("carryless", "anchored")
     rng = random.Random(seed)
     while True:
         if distilled and rng.random() < distilled_share:
@@ -141,9 +141,10 @@ def main() -> None:
     ap.add_argument("--resume", action="store_true")
     ap.add_argument("--distilled", help="cot-sc distill output to mix in (self-improvement round)")
     ap.add_argument("--distilled-share", type=float, default=0.3)
-    ap.add_argument("--chain-format", choices=["worked", "placed", "carryless"], default="worked",
+    ap.add_argument("--chain-format", choices=["worked", "placed", "carryless", "anchored"], default="worked",
                     help="placed: sums and differences by place value too (phase 6; arith.work); carryless: placed "
-                         "with no link carrying or borrowing (arith.part_moves)")
+                         "with no link carrying or borrowing (arith.part_moves); anchored: carryless with copied numbers "
+                         "next to exact anchors (phase 9; corpus.anchored)")
     ap.add_argument("--work", default=WORK, help="where the state, weights and meta go (two runs side by side need two)")
     args = ap.parse_args()
     corpus.CHAIN_FORMAT = args.chain_format
