@@ -123,41 +123,35 @@ def apple_numbers(rng: random.Random, level: int):
 RATIO_EN = {2: "twice", 3: "three times", 4: "four times"}
 
 
-def apple_chain_en(n, fruit: str) -> str:
-    s = Steps()
-    r = n["ratio"]
-    if anchored():
-        s.calc(f"{n['total']}-{n['parents']}", n["rest"], "After the parents, ", f" {fruit} are left.")
-        s.calc(f"({n['rest']}-{n['diff']})/2", n["older_new"], "The older keeps ", f" {fruit}.")
-        s.calc(f"{n['older_new']}+{n['diff']}", n["younger_new"], "The younger gets ", f" {fruit}.")
-        s.calc(f"{n['total']}/{r + 1}", n["younger"], "At first the younger took ", f" {fruit}.")
-        s.calc(f"{n['younger_new']}-{n['younger']}", n["give"], "The older gives the younger ", f" {fruit}.")
-        return s.done(n["give"])
-    s.calc(f"{n['total']}/{r + 1}", n["younger"], "The younger took ", f" {fruit}.")
-    s.calc(f"{n['younger']}*{r}", n["older"], "The older took ", f" {fruit}.")
-    s.calc(f"{n['total']}-{n['parents']}", n["rest"], "After the parents, ", f" {fruit} are left.")
-    s.calc(f"({n['rest']}-{n['diff']})/2", n["older_new"], "The older keeps ", f" {fruit}.")
-    s.calc(f"{n['older_new']}+{n['diff']}", n["younger_new"], "The younger gets ", f" {fruit}.")
-    s.calc(f"{n['younger_new']}-{n['younger']}", n["give"], "The older gives the younger ", f" {fruit}.")
-    return s.done(n["give"])
+# an apple chain's lines in each language: (before, after) around each step's result; {fruit} is the fruit
+APPLE_LINES = {
+    "en": {"younger": ("The younger took ", " {fruit}."), "older": ("The older took ", " {fruit}."),
+           "rest": ("After the parents, ", " {fruit} are left."), "older_new": ("The older keeps ", " {fruit}."),
+           "younger_new": ("The younger gets ", " {fruit}."), "give": ("The older gives the younger ", " {fruit}."),
+           "younger_first": ("At first the younger took ", " {fruit}.")},
+    "zh": {"younger": ("老二分得", "个{fruit}。"), "older": ("老大分得", "个{fruit}。"),
+           "rest": ("给爸爸妈妈后还剩", "个{fruit}。"), "older_new": ("老大应该有", "个{fruit}。"),
+           "younger_new": ("老二应该有", "个{fruit}。"), "give": ("所以老大还需要给老二", "个{fruit}。"),
+           "younger_first": ("老二原来分得", "个{fruit}。")},
+}
 
 
-def apple_chain_zh(n, fruit: str) -> str:
+def apple_chain(n, fruit: str, lang: str) -> str:
     s = Steps()
     r = n["ratio"]
-    if anchored():
-        s.calc(f"{n['total']}-{n['parents']}", n["rest"], "给爸爸妈妈后还剩", f"个{fruit}。")
-        s.calc(f"({n['rest']}-{n['diff']})/2", n["older_new"], "老大应该有", f"个{fruit}。")
-        s.calc(f"{n['older_new']}+{n['diff']}", n["younger_new"], "老二应该有", f"个{fruit}。")
-        s.calc(f"{n['total']}/{r + 1}", n["younger"], "老二原来分得", f"个{fruit}。")
-        s.calc(f"{n['younger_new']}-{n['younger']}", n["give"], "所以老大还需要给老二", f"个{fruit}。")
-        return s.done(n["give"])
-    s.calc(f"{n['total']}/{r + 1}", n["younger"], "老二分得", f"个{fruit}。")
-    s.calc(f"{n['younger']}*{r}", n["older"], "老大分得", f"个{fruit}。")
-    s.calc(f"{n['total']}-{n['parents']}", n["rest"], "给爸爸妈妈后还剩", f"个{fruit}。")
-    s.calc(f"({n['rest']}-{n['diff']})/2", n["older_new"], "老大应该有", f"个{fruit}。")
-    s.calc(f"{n['older_new']}+{n['diff']}", n["younger_new"], "老二应该有", f"个{fruit}。")
-    s.calc(f"{n['younger_new']}-{n['younger']}", n["give"], "所以老大还需要给老二", f"个{fruit}。")
+    calculations = {
+        "younger": f"{n['total']}/{r + 1}", "older": f"{n['younger']}*{r}", "rest": f"{n['total']}-{n['parents']}",
+        "older_new": f"({n['rest']}-{n['diff']})/2", "younger_new": f"{n['older_new']}+{n['diff']}",
+        "give": f"{n['younger_new']}-{n['younger']}",
+    }
+    # anchored: the younger's first share is worked out right before the last line subtracts it, and the
+    # older's (which the answer does not need) is left out
+    order = (["rest", "older_new", "younger_new", "younger_first", "give"] if anchored()
+             else ["younger", "older", "rest", "older_new", "younger_new", "give"])
+    for step in order:
+        value = "younger" if step == "younger_first" else step
+        before, after = APPLE_LINES[lang][step]
+        s.calc(calculations[value], n[value], before, after.format(fruit=fruit))
     return s.done(n["give"])
 
 
@@ -204,9 +198,9 @@ def apples(rng: random.Random, level: int, lang: str) -> Problem:
     n = apple_numbers(rng, level)
     i = rng.randrange(len(FRUIT_EN))
     if lang == "zh":
-        q, c = apple_question_zh(rng, n, FRUIT_ZH[i]), apple_chain_zh(n, FRUIT_ZH[i])
+        q, c = apple_question_zh(rng, n, FRUIT_ZH[i]), apple_chain(n, FRUIT_ZH[i], "zh")
     else:
-        q, c = apple_question_en(rng, n, FRUIT_EN[i]), apple_chain_en(n, FRUIT_EN[i])
+        q, c = apple_question_en(rng, n, FRUIT_EN[i]), apple_chain(n, FRUIT_EN[i], "en")
     return Problem("apples", level, lang, q, c, n["give"])
 
 
