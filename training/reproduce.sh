@@ -5,7 +5,8 @@
 # control of issue 17's self-improvement round), phase 6 (the placed chain format: sums and differences
 # by place value), phase 7 (issue 17's self-improvement round on phase 6: its own verified, voted chains on
 # 2,000 unlabeled problems mixed into the corpus, beside a control fine-tune), phase 8 (the carryless
-# chain format: sums and differences with no carry or borrow in any link), export, evaluation
+# chain format: sums and differences with no carry or borrow in any link), phase 9 (the anchored chain
+# format: numbers the model must copy written right after words it can match exactly), export, evaluation
 # (through cot-sc: run `npm ci` first). See models/cot-sc-gpt2-tiny/MODEL_CARD.md for the times.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,5 +29,7 @@ npm run build
 training/self_improve.sh 60 training/work/round6 placed   # resumes after an interruption
 training/run_worked.sh --init training/work/round6/trainA/worked.pt --seed 306 --lr 6e-4 --minutes 85 \
   --chain-format carryless --work training/work/phase8   # --resume after an interruption
-training/python.sh training/reexport.py --checkpoint training/work/phase8/worked.pt
+training/run_worked.sh --init training/work/phase8/worked.pt --seed 307 --lr 6e-4 --minutes 85 \
+  --chain-format anchored --work training/work/phase9   # --resume after an interruption
+training/python.sh training/reexport.py --checkpoint training/work/phase9/worked.pt
 /usr/bin/python3 training/fixture_eval.py
