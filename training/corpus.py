@@ -34,6 +34,9 @@ JOBS = ["washing cars", "tutoring", "babysitting", "walking dogs", "painting fen
 # carryless with the steps ordered and worded so that a number is copied next to where it was written,
 # see anchored())
 CHAIN_FORMAT = os.environ.get("COT_SC_CHAIN_FORMAT", "worked")
+# the formats whose sums and differences are worked by place value, and those whose links never carry
+PLACED_FORMATS = ("placed", "carryless", "anchored")
+CARRYLESS_FORMATS = ("carryless", "anchored")
 
 
 def anchored() -> bool:
@@ -79,8 +82,7 @@ class Steps:
         if CHAIN_FORMAT == "plain":
             self.lines.append(f"{before}{expr} = {unit_prefix}<<{expr}={value}>>{value}{after}")
             return value
-        body = arith.work(expr, placed=CHAIN_FORMAT in ("placed", "carryless", "anchored"),
-                          carryless=CHAIN_FORMAT in ("carryless", "anchored"))
+        body = arith.work(expr, placed=CHAIN_FORMAT in PLACED_FORMATS, carryless=CHAIN_FORMAT in CARRYLESS_FORMATS)
         assert body.rsplit("=", 1)[1] == str(value), (expr, value)
         if unit_prefix == "$":
             after = after.replace(" dollars", "")  # "$168 dollars" says it twice
