@@ -32,11 +32,12 @@ JOBS = ["washing cars", "tutoring", "babysitting", "walking dogs", "painting fen
 # how Steps writes a calculation; see Steps (phases 1 and 2 ran with COT_SC_CHAIN_FORMAT=plain, 3 to 5
 # with worked, 6 with placed; carryless is placed without carries or borrows, arith.part_moves; anchored is
 # carryless with the steps ordered and worded so that a number is copied next to where it was written,
-# see anchored())
+# see anchored(); restated is anchored with the numbers an apple or shopping step reads restated first, see
+# restated())
 CHAIN_FORMAT = os.environ.get("COT_SC_CHAIN_FORMAT", "worked")
 # the formats whose sums and differences are worked by place value, and those whose links never carry
-PLACED_FORMATS = ("placed", "carryless", "anchored")
-CARRYLESS_FORMATS = ("carryless", "anchored")
+PLACED_FORMATS = ("placed", "carryless", "anchored", "restated")
+CARRYLESS_FORMATS = ("carryless", "anchored", "restated")
 
 
 def anchored() -> bool:
@@ -51,7 +52,25 @@ def anchored() -> bool:
     line's `In `; a shopping chain opens with `Sara pays with $310.` and its last line starts the same way;
     an apple chain works out the younger's first share right before the line that subtracts it; the
     sharing chain quotes `Ruth gives a quarter of them to Leo` before dividing."""
-    return CHAIN_FORMAT == "anchored"
+    return CHAIN_FORMAT in ("anchored", "restated")
+
+
+def restated() -> bool:
+    """The `restated` chain format (phase 10): `anchored`, and a chain copies a number from the question
+    together with the words around it, in the question's order, before a step uses it.
+
+    Phase 9 still copied by position where the question's wording or order was not the corpus's: the
+    reference puzzle in English names its 30 apples twice and the chains took the second 30 for the
+    difference; in Chinese it writes the difference as a word (`多两个`) and the chains took the parents' 4;
+    a shopping chain wrote `The candles cost <<2*20` for `6 candles for $20 each` (the count sits before
+    the noun the line starts from; 87% of third items wrong). So an apple chain says `The parents get 4
+    apples in all.` and `The younger gets 2 more than the older.` before the steps that use them (in
+    Chinese with the digit, whatever the question wrote), and a shopping line starts with the item as the
+    question gave it: `6 candles for $20 each cost $<<6*20=…>>120.` The questions vary to match: the
+    English apple question from clause-by-clause choices (the total named once or twice, `Mom and Dad` or
+    `the parents`, a complaint or none), the Chinese one writing 1 and 2 as 一 and 两 half the time (the
+    tokenizer has no other number words)."""
+    return CHAIN_FORMAT == "restated"
 
 
 @dataclass(frozen=True)
@@ -130,11 +149,16 @@ APPLE_LINES = {
     "en": {"younger": ("The younger took ", " {fruit}."), "older": ("The older took ", " {fruit}."),
            "rest": ("After the parents, ", " {fruit} are left."), "older_new": ("The older keeps ", " {fruit}."),
            "younger_new": ("The younger gets ", " {fruit}."), "give": ("The older gives the younger ", " {fruit}."),
-           "younger_first": ("At first the younger took ", " {fruit}.")},
+           "younger_first": ("At first the younger took ", " {fruit}."),
+           "parents_say": "The parents get {parents} {fruit} in all.",
+           "diff_say": "The younger gets {diff} more than the older.",
+           "ratio_say": "The older took {ratio} as many as the younger."},
     "zh": {"younger": ("老二分得", "个{fruit}。"), "older": ("老大分得", "个{fruit}。"),
            "rest": ("给爸爸妈妈后还剩", "个{fruit}。"), "older_new": ("老大应该有", "个{fruit}。"),
            "younger_new": ("老二应该有", "个{fruit}。"), "give": ("所以老大还需要给老二", "个{fruit}。"),
-           "younger_first": ("老二原来分得", "个{fruit}。")},
+           "younger_first": ("老二原来分得", "个{fruit}。"),
+           "parents_say": "给爸爸和妈妈一共分{parents}个。", "diff_say": "老二要比老大多{diff}个。",
+           "ratio_say": "老大分得的是老二的{ratio}倍。"},
 }
 
 
@@ -150,7 +174,13 @@ def apple_chain(n, fruit: str, lang: str) -> str:
     # older's (which the answer does not need) is left out
     order = (["rest", "older_new", "younger_new", "younger_first", "give"] if anchored()
              else ["younger", "older", "rest", "older_new", "younger_new", "give"])
+    if restated():  # each number the question gave, said before the step that reads it
+        order = ["parents_say", "rest", "diff_say", "older_new", "younger_new", "ratio_say", "younger_first", "give"]
     for step in order:
+        if step.endswith("_say"):
+            ratio = RATIO_EN[r] if lang == "en" else r
+            s.say(APPLE_LINES[lang][step].format(parents=n["parents"], diff=n["diff"], ratio=ratio, fruit=fruit))
+            continue
         value = "younger" if step == "younger_first" else step
         before, after = APPLE_LINES[lang][step]
         s.calc(calculations[value], n[value], before, after.format(fruit=fruit))
@@ -160,9 +190,17 @@ def apple_chain(n, fruit: str, lang: str) -> str:
 ZH_RATIO = {2: "2倍", 3: "3倍", 4: "4倍"}
 
 
+# the only Chinese number words in the shipped tokenizer's vocabulary
+ZH_WORDS = {1: "一", 2: "两"}
+
+
 def apple_question_zh(rng: random.Random, n, fruit: str) -> str:
     dad = rng.choice(ZH_DADS)
     t, p, d, ratio = n["total"], n["parents"], n["diff"], ZH_RATIO[n["ratio"]]
+    if restated():
+        p, d = (ZH_WORDS[x] if x in ZH_WORDS and rng.random() < 0.5 else x for x in (p, d))
+        if n["ratio"] == 2 and rng.random() < 0.3:
+            ratio = "两倍"
     templates = [
         # the reference puzzle's own wording, with other numbers, names and fruit
         f"爸爸{dad}出差回来买了 {t}个{fruit},两个孩子 (老大和老二已分配了 {t}个{fruit},{dad}没有参与分配的过程,"
@@ -181,6 +219,8 @@ def apple_question_zh(rng: random.Random, n, fruit: str) -> str:
 def apple_question_en(rng: random.Random, n, fruit: str) -> str:
     dad = rng.choice(EN_DADS)
     t, p, d, ratio = n["total"], n["parents"], n["diff"], RATIO_EN[n["ratio"]]
+    if restated() and rng.random() < 0.5:
+        return apple_question_en_clauses(rng, dad, t, p, d, ratio, fruit)
     templates = [
         f"{dad} came back from a trip with {t} {fruit}. His two children shared them without him: the older child "
         f"took {ratio} as many as the younger. The younger child complained, so {dad} set a rule: first give "
@@ -194,6 +234,32 @@ def apple_question_en(rng: random.Random, n, fruit: str) -> str:
         f"{fruit} does the older kid need to give the younger kid?",
     ]
     return rng.choice(templates)
+
+
+def apple_question_en_clauses(rng: random.Random, dad: str, t, p, d, ratio: str, fruit: str) -> str:
+    """The English apple question built one clause at a time (restated format): the same story told the
+    ways a person might, so that no number can be found by its place in the question alone."""
+    pick = rng.choice
+    parents = pick(["the parents", "Mom and Dad", f"Mom and {dad}", "their parents"])
+    older, younger = pick([("older child", "younger child"), ("older", "younger"), ("older kid", "younger kid")])
+    clauses = [
+        pick([f"{dad} came back from a trip with {t} {fruit}.", f"{dad} came back from a business trip with {t} {fruit}.",
+              f"{dad} bought {t} {fruit}.", f"{dad} brought home {t} {fruit}.", f"There are {t} {fruit} at home."]),
+        pick([f"His two children, the older and the younger, shared the {t} {fruit} without him:",
+              "His two children shared them without him:", f"Two children split the {t} {fruit}:",
+              "The two children shared them:"])
+        + f" the {older} took {ratio} as many as the {younger}.",
+        pick(["", f"The {younger} felt it was unfair and told {dad}.", f"The {younger} complained.",
+              f"The {younger} told {dad} it was not fair."]),
+        pick([f"{dad} set a rule: first", "So the rule is: first", f"{dad} decided: first"])
+        + pick([f" give {p} {fruit} in all to {parents},", f" {parents} get {p} {fruit},", f" give {parents} {p} {fruit},"])
+        + pick([f" then of the remaining {fruit}", " then of the rest", " and of what is left", f" then of the other {fruit}"])
+        + f" the {younger} gets {d} more than the {older}.",
+        pick([f"Starting from the first split, how many {fruit} must the {older} give the {younger}?",
+              f"How many {fruit} must the {older} hand over to the {younger}?",
+              f"How many {fruit} does the {older} have to give the {younger}?"]),
+    ]
+    return " ".join(c for c in clauses if c)
 
 
 def apples(rng: random.Random, level: int, lang: str) -> Problem:
@@ -219,7 +285,8 @@ def shopping(rng: random.Random, level: int) -> Problem:
     for singular, plural in picks:
         count, price = rng.randint(2, count_hi), rng.randint(2, price_hi)
         parts.append(f"{count} {plural} for ${price} each")
-        costs.append(s.calc(f"{count}*{price}", count * price, f"The {plural} cost ", " dollars.", "$"))
+        before = f"{count} {plural} for ${price} each cost " if restated() else f"The {plural} cost "
+        costs.append(s.calc(f"{count}*{price}", count * price, before, " dollars.", "$"))
     total = costs[0]
     if kinds > 1:
         expr = "+".join(map(str, costs))

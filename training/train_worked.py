@@ -141,10 +141,11 @@ def main() -> None:
     ap.add_argument("--resume", action="store_true")
     ap.add_argument("--distilled", help="cot-sc distill output to mix in (self-improvement round)")
     ap.add_argument("--distilled-share", type=float, default=0.3)
-    ap.add_argument("--chain-format", choices=["worked", "placed", "carryless", "anchored"], default="worked",
+    ap.add_argument("--chain-format", choices=["worked", "placed", "carryless", "anchored", "restated"], default="worked",
                     help="placed: sums and differences by place value too (phase 6; arith.work); carryless: placed "
                          "with no link carrying or borrowing (arith.part_moves); anchored: carryless with copied numbers "
-                         "next to exact anchors (phase 9; corpus.anchored)")
+                         "next to exact anchors (phase 9; corpus.anchored); restated: anchored, an apple or shopping step's "
+                         "numbers restated with their words first (phase 10; corpus.restated)")
     ap.add_argument("--work", default=WORK, help="where the state, weights and meta go (two runs side by side need two)")
     args = ap.parse_args()
     corpus.CHAIN_FORMAT = args.chain_format
