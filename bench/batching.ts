@@ -88,8 +88,9 @@ function arrivals(count: number, seed: number, meanGapMs: number): number[] {
   return times;
 }
 
-async function stream(mode: Mode, meanGapMs: number): Promise<{ tokensPerSecond: number; p50: number; p99: number; maxQueueMs: number; meanQueueMs: number; waited: number }> {
+async function stream(mode: Mode, meanGapMs: number): Promise<{ tokensPerSecond: number; p50: number; p99: number; maxQueueMs: number; meanQueueMs: number; waited: number; meanLiveRows: number; runsPerStep: number; meanAttendedSlots: number; stepMsPerRow: number; admitSeconds: number }> {
   const engine = await createEngine({ backend: backends[mode] });
+  const before = await backends[mode].stats();
   const times = arrivals(REQUESTS, 7, meanGapMs);
   const started = performance.now();
   const results = await Promise.all(
@@ -101,7 +102,9 @@ async function stream(mode: Mode, meanGapMs: number): Promise<{ tokensPerSecond:
     }),
   );
   const wall = (performance.now() - started) / 1000;
+  const after = await backends[mode].stats();
   await engine.close();
+  const steps = after.steps - before.steps;
   const latencies = results.map((r) => r.latency).sort((a, b) => a - b);
   const at = (q: number): number => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
   const queues = results.map((r) => r.queueMs);
@@ -113,6 +116,12 @@ async function stream(mode: Mode, meanGapMs: number): Promise<{ tokensPerSecond:
     meanQueueMs: queues.reduce((a, b) => a + b, 0) / queues.length,
     // a request "waited for another" when it sat in the queue longer than a few decode steps
     waited: queues.filter((q) => q > 100).length,
+    meanLiveRows: (after.rowSteps - before.rowSteps) / steps,
+    runsPerStep: (after.runs - before.runs) / steps,
+    meanAttendedSlots: (after.slotSteps - before.slotSteps) / (after.rowSteps - before.rowSteps),
+    // why: what a row's token costs in graph time: fuller batches pay only if this falls
+    stepMsPerRow: (after.loopMs.step - before.loopMs.step) / (after.rowSteps - before.rowSteps),
+    admitSeconds: (after.loopMs.admit - before.loopMs.admit) / 1000,
   };
 }
 
@@ -153,12 +162,12 @@ const table = [
   "",
   `(b) ${REQUESTS} single \`sample\` requests (${REQUEST_CHAINS} chains each, about ${requestTokens.toFixed(0)} tokens) at random times; capacity from (a): ${capacity.toFixed(0)} tokens/s`,
   "",
-  "| offered load | batching | tokens/s | latency p50 ms | latency p99 ms | mean wait before decoding ms | longest wait ms | requests that waited > 100 ms |",
-  "|---|---|---|---|---|---|---|---|",
+  "| offered load | batching | tokens/s | latency p50 ms | latency p99 ms | mean wait before decoding ms | longest wait ms | requests that waited > 100 ms | mean live rows per step | graph runs per step | mean slots a row attends | graph ms per row and step | s admitting (prefill, cache) |",
+  "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
   ...(["under", "over"] as const).flatMap((load) =>
     modes.map(
       (m) =>
-        `| ${((100 * offered(gaps[load])) / capacity).toFixed(0)}% (mean gap ${gaps[load].toFixed(0)} ms) | ${MODE_NAMES[m]} | ${b[load][m].tokensPerSecond.toFixed(0)} | ${b[load][m].p50.toFixed(0)} | ${b[load][m].p99.toFixed(0)} | ${b[load][m].meanQueueMs.toFixed(0)} | ${b[load][m].maxQueueMs.toFixed(0)} | ${b[load][m].waited} of ${REQUESTS} |`,
+        `| ${((100 * offered(gaps[load])) / capacity).toFixed(0)}% (mean gap ${gaps[load].toFixed(0)} ms) | ${MODE_NAMES[m]} | ${b[load][m].tokensPerSecond.toFixed(0)} | ${b[load][m].p50.toFixed(0)} | ${b[load][m].p99.toFixed(0)} | ${b[load][m].meanQueueMs.toFixed(0)} | ${b[load][m].maxQueueMs.toFixed(0)} | ${b[load][m].waited} of ${REQUESTS} | ${b[load][m].meanLiveRows.toFixed(1)} | ${b[load][m].runsPerStep.toFixed(2)} | ${b[load][m].meanAttendedSlots.toFixed(0)} | ${b[load][m].stepMsPerRow.toFixed(3)} | ${b[load][m].admitSeconds.toFixed(1)} |`,
     ),
   ),
 ].join("\n");

@@ -65,6 +65,12 @@ export interface SchedulerOptions {
    * slots padded to their length. Default 4; 1 puts every row in one batch.
    */
   lanes?: number;
+  /**
+   * Continuous batching only: a group joins the youngest live lane while its rows times that lane's
+   * written slots stay within this many (the masked padding they would attend costs less than a graph
+   * run of their own). Default {@link JOIN_ROW_SLOTS}; 0 gives every group arriving mid-chain a lane.
+   */
+  joinRowSlots?: number;
 }
 
 export interface SchedulerStats {
@@ -78,6 +84,11 @@ export interface SchedulerStats {
    * is the mean attention span of a row, the part of a step's cost that grows with the cache.
    */
   slotSteps: number;
+  /**
+   * Where the loop's time went, in milliseconds: admitting groups (prefills, cache admissions), choosing
+   * tokens (sampling, stopping rules), dropping finished rows (cache compaction), and the graph runs.
+   */
+  loopMs: { admit: number; choose: number; drop: number; step: number };
   liveRows: number;
   queuedGroups: number;
 }
@@ -156,11 +167,16 @@ interface Row {
 }
 
 /**
- * A group joins a live lane whose rows have written at most this many slots; past it, a lane of its own.
- * Measured on the shipped model (2 threads): a graph run costs about 1.2 ms before its rows, a row about
- * 0.35 µs per attended slot, so 20 rows padded by 64 slots cost less than a run (and by 300, far more).
+ * A group joins the youngest live lane while its rows × the lane's written slots are at most this many;
+ * past it, a lane of its own. Measured on the shipped model (2 threads): a graph run costs about 1.2 ms
+ * before its rows, a row about 0.35 µs per attended slot, so 1.2 ms / 0.35 µs ≈ 3,400 row-slots a step:
+ * 8 rows may join a lane 420 slots in, 20 rows one 170 in. The rule leans towards joining on purpose:
+ * the padding lasts only while the lane's older rows live (new rows write from slot 0, see
+ * SplitKvCache), a lane of their own costs a run at every step of the new rows' lives. (It was a fixed
+ * 64 slots whatever the group's size, which under a stream of 8-row requests kept four lanes of a few
+ * rows each running: bench:batching's overloaded case ran 0.78× run to completion.)
  */
-const JOIN_SLOTS = 64;
+export const JOIN_ROW_SLOTS = 3400;
 const DEFAULT_LANES = 4;
 
 const decoderText = new TextDecoder();
@@ -198,6 +214,7 @@ export class Scheduler {
   runs = 0;
   rowSteps = 0;
   slotSteps = 0;
+  readonly loopMs = { admit: 0, choose: 0, drop: 0, step: 0 };
 
   // step inputs, grown when the batch or the mask outgrows them, never per token
   private ids = new BigInt64Array(64);
@@ -261,7 +278,7 @@ export class Scheduler {
 
   /** Decode steps so far, live rows summed over them, and what is live and queued now. */
   stats(): SchedulerStats {
-    return { steps: this.steps, runs: this.runs, rowSteps: this.rowSteps, slotSteps: this.slotSteps, liveRows: this.liveRows(), queuedGroups: this.waiting.length };
+    return { steps: this.steps, runs: this.runs, rowSteps: this.rowSteps, slotSteps: this.slotSteps, liveRows: this.liveRows(), queuedGroups: this.waiting.length, loopMs: { ...this.loopMs } };
   }
 
   private liveRows(): number {
@@ -281,7 +298,10 @@ export class Scheduler {
   private async loop(): Promise<void> {
     while (!this.closed) {
       try {
+        // why timed: under load the four parts compete for one loop (bench:batching reports them)
+        let start = performance.now();
         await this.admit();
+        this.loopMs.admit += performance.now() - start;
         if (this.liveRows() === 0) {
           if (this.waiting.length > 0) continue;
           // a continuous cache is kept for the next admission (its buffers are reused); others are rebuilt
@@ -291,15 +311,21 @@ export class Scheduler {
           this.wake = undefined;
           continue;
         }
+        start = performance.now();
         for (const lane of this.lanes) if (lane.rows.length > 0) await this.chooseTokens(lane);
+        this.loopMs.choose += performance.now() - start;
+        start = performance.now();
         // backwards: an emptied lane may leave the list
         for (let i = this.lanes.length - 1; i >= 0; i--) if (this.lanes[i]!.rows.length > 0) await this.dropFinished(this.lanes[i]!);
+        this.loopMs.drop += performance.now() - start;
+        start = performance.now();
         let batch = 0;
         for (const lane of this.lanes) {
           if (lane.rows.length === 0) continue;
           await this.step(lane);
           batch += lane.rows.length;
         }
+        this.loopMs.step += performance.now() - start;
         if (batch > 0) this.countStep(batch);
         // why: a worker's messages (new groups, aborts) arrive as events; let them in between steps
         await yieldTurn();
@@ -392,7 +418,7 @@ export class Scheduler {
       if (lane.rows.length === 0) empty ??= lane;
       else if (youngest === undefined || lane.cache!.length < youngest.cache!.length) youngest = lane;
     }
-    if (youngest !== undefined && youngest.cache!.length <= JOIN_SLOTS) return youngest;
+    if (youngest !== undefined && group.request.count * youngest.cache!.length <= (this.options.joinRowSlots ?? JOIN_ROW_SLOTS)) return youngest;
     if (empty !== undefined) return empty;
     if (youngest === undefined || this.lanes.length < (this.options.lanes ?? DEFAULT_LANES)) {
       const lane: Lane = { cache: await this.model.caches.fromPrefills([], 0, group.request.maxTokens), rows: [], logits: undefined };

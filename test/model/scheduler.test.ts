@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 
 import { loadModel, type LoadedModel } from "../../src/model/loaded-model.js";
 import { SHIPPED_MODEL } from "../../src/model/model-dir.js";
-import { type GroupRequest, Scheduler } from "../../src/model/scheduler.js";
+import { type GroupRequest, JOIN_ROW_SLOTS, Scheduler } from "../../src/model/scheduler.js";
 
 // Continuous batching on the real models: groups arriving mid-decode, each with its own settings.
 const reference = JSON.parse(readFileSync(join(SHIPPED_MODEL, "reference_outputs.json"), "utf8")) as {
@@ -170,7 +170,8 @@ describe("shared prefill and the row budget (shipped model)", () => {
     const expected = texts(await alone.submit(late, noHooks));
     await alone.close();
     const attendedByLateRows = async (lanes: number): Promise<{ runs: number; steps: number; slots: number }> => {
-      const busy = new Scheduler(model, { maxRows: 64, continuous: true, lanes });
+      // joinRowSlots 0: any padding is too much, so with two lanes the late group takes the second
+      const busy = new Scheduler(model, { maxRows: 64, continuous: true, lanes, joinRowSlots: 0 });
       try {
         const running = busy.submit(group({ count: 3, maxTokens: 200, ignoreEos: true }), noHooks);
         // why: wait until the running rows have written more slots than a young lane may have
@@ -192,6 +193,30 @@ describe("shared prefill and the row budget (shipped model)", () => {
     expect(shared.runs).toBe(shared.steps);
     // and the slots attended per step fell: the late rows no longer span the running rows' 100+ slots
     expect(own.slots / own.steps).toBeLessThan(shared.slots / shared.steps);
+  });
+
+  test("a late group joins the running lane while its rows × the lane's slots cost less than a graph run, else takes its own", async () => {
+    // the default rule: 2 rows × 100+ slots join (well under JOIN_ROW_SLOTS); 40 rows × 100+ do not
+    const lanesRun = async (count: number): Promise<{ runs: number; steps: number }> => {
+      const busy = new Scheduler(model, { maxRows: 64, continuous: true });
+      try {
+        const running = busy.submit(group({ count: 3, maxTokens: 200, ignoreEos: true }), noHooks);
+        while (busy.steps < 100) await sleep(5);
+        const before = busy.stats();
+        await busy.submit(group({ promptIds: prompts[1]!, count, seed: 4, maxTokens: 20, ignoreEos: true }), noHooks);
+        const after = busy.stats();
+        await running;
+        return { runs: after.runs - before.runs, steps: after.steps - before.steps };
+      } finally {
+        await busy.close();
+      }
+    };
+    expect(2 * 100).toBeLessThan(JOIN_ROW_SLOTS);
+    expect(40 * 100).toBeGreaterThan(JOIN_ROW_SLOTS);
+    const few = await lanesRun(2);
+    expect(few.runs).toBe(few.steps);
+    const many = await lanesRun(40);
+    expect(many.runs).toBeGreaterThan(many.steps);
   });
 
   test("counts the slots each row attends: its prompt's prefix and the generated view, never less", async () => {
