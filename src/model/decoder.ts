@@ -84,9 +84,10 @@ export interface CacheFactory {
   /**
    * The batch cache. Shared-prefix caches keep each prompt's prefill once for all its rows and start
    * with no generated slots; the others copy the prefill to each row, left-padded to `width` slots.
-   * Rows will generate at most `maxNew` tokens.
+   * Rows will generate at most `maxNew` tokens; `reserveRows` (an admitting cache: the row budget) is
+   * room made up front for rows admitted later.
    */
-  fromPrefills(entries: readonly PrefillEntry[], width: number, maxNew: number): KvCache | Promise<KvCache>;
+  fromPrefills(entries: readonly PrefillEntry[], width: number, maxNew: number, reserveRows?: number): KvCache | Promise<KvCache>;
   /** True when the prompt lives in a shared prefix, outside the per-row cache (no left padding). */
   sharedPrefix: boolean;
   /**

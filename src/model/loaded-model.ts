@@ -144,7 +144,7 @@ function cacheFactory(signature: GraphSignature, prefillSignature: GraphSignatur
     return { empty, fromPrefills: (entries, width) => DeviceKvCache.fromPrefills(signature, helpers, entries, width), sharedPrefix: false, admits: false };
   }
   if (signature.layout === "split-cache") {
-    return { empty, fromPrefills: (entries, _width, maxNew) => SplitKvCache.fromPrefills(signature, entries, maxNew), sharedPrefix: true, admits: true };
+    return { empty, fromPrefills: (entries, _width, maxNew, reserveRows) => SplitKvCache.fromPrefills(signature, entries, maxNew, reserveRows), sharedPrefix: true, admits: true };
   }
   return { empty, fromPrefills: (entries, width) => PresentKvCache.fromPrefills(signature, entries, width), sharedPrefix: false, admits: false };
 }

@@ -363,26 +363,45 @@ export class Scheduler {
     }
     if (admitted.length === 0) return;
     if (continuous) {
-      for (const group of admitted) await this.join(group);
+      for (const group of admitted) {
+        try {
+          await this.join(group);
+        } catch (error) {
+          // why: a group that could not join is in no lane, where the loop's recovery would reject it
+          const prompt = group.prompt;
+          if (prompt !== undefined && (prompt.rows -= group.request.count) <= 0) this.prompts.delete(prompt.key);
+          this.fail(group, error as Error);
+        }
+      }
       return;
     }
 
     // run to completion: a fresh left-padded batch, every prompt copied to its rows
     this.dropLanes();
     const entries: PrefillEntry[] = [];
-    for (const group of admitted) {
-      const key = group.request.promptIds.join(",");
-      const prefill = await this.prefill(group.request.promptIds);
-      const prompt = this.prompts.get(key) ?? { key, logits: prefill.logits, entry: undefined, rows: 0 };
-      this.prompts.set(key, prompt);
-      entries.push({ ...prefill.entry, rows: group.request.count });
-      group.prefilled = true;
-      group.prompt = prompt;
-      prompt.rows += group.request.count;
+    let cache: KvCache;
+    try {
+      for (const group of admitted) {
+        const key = group.request.promptIds.join(",");
+        const prefill = await this.prefill(group.request.promptIds);
+        const prompt = this.prompts.get(key) ?? { key, logits: prefill.logits, entry: undefined, rows: 0 };
+        this.prompts.set(key, prompt);
+        entries.push({ ...prefill.entry, rows: group.request.count });
+        group.prefilled = true;
+        group.prompt = prompt;
+        prompt.rows += group.request.count;
+      }
+      const width = Math.max(...admitted.map((g) => g.request.promptIds.length));
+      const maxNew = Math.max(...admitted.map((g) => g.request.maxTokens));
+      cache = await this.model.caches.fromPrefills(entries, width, maxNew);
+    } catch (error) {
+      // why: the admitted groups are in no lane yet (and nothing else is live), so they fail here
+      this.prompts.clear();
+      for (const group of admitted) this.fail(group, error as Error);
+      return;
     }
     const width = Math.max(...admitted.map((g) => g.request.promptIds.length));
-    const maxNew = Math.max(...admitted.map((g) => g.request.maxTokens));
-    const lane: Lane = { cache: await this.model.caches.fromPrefills(entries, width, maxNew), rows: [], logits: undefined };
+    const lane: Lane = { cache, rows: [], logits: undefined };
     this.lanes.push(lane);
     const shared = this.model.caches.sharedPrefix;
     for (const group of admitted) this.addRows(lane, group, shared ? 0 : width - group.request.promptIds.length);
@@ -421,7 +440,7 @@ export class Scheduler {
     if (youngest !== undefined && group.request.count * youngest.cache!.length <= (this.options.joinRowSlots ?? JOIN_ROW_SLOTS)) return youngest;
     if (empty !== undefined) return empty;
     if (youngest === undefined || this.lanes.length < (this.options.lanes ?? DEFAULT_LANES)) {
-      const lane: Lane = { cache: await this.model.caches.fromPrefills([], 0, group.request.maxTokens), rows: [], logits: undefined };
+      const lane: Lane = { cache: await this.model.caches.fromPrefills([], 0, group.request.maxTokens, this.options.maxRows), rows: [], logits: undefined };
       this.lanes.push(lane);
       return lane;
     }

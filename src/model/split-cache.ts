@@ -69,7 +69,7 @@ export class SplitKvCache implements KvCache {
   private maxCapacity: number;
   private stepFeeds: Record<string, ort.Tensor> | undefined;
 
-  private constructor(private readonly signature: GraphSignature, entries: readonly PrefillEntry[], maxNew: number) {
+  private constructor(private readonly signature: GraphSignature, entries: readonly PrefillEntry[], maxNew: number, reserveRows: number) {
     this.heads = signature.kvHeads;
     this.headDim = signature.headDim;
     const { heads, headDim } = this;
@@ -81,8 +81,8 @@ export class SplitKvCache implements KvCache {
       this.prefixKeys.push(new Float32Array(this.groupRoom * heads * this.prefixLength * headDim));
       this.prefixValues.push(new Float32Array(this.groupRoom * heads * this.prefixLength * headDim));
     }
-    this.rowGroup = new Int32Array(this.batch);
-    this.rowSlots = new Int32Array(this.batch);
+    this.rowGroup = new Int32Array(Math.max(this.batch, reserveRows));
+    this.rowSlots = new Int32Array(Math.max(this.batch, reserveRows));
     let row = 0;
     for (const entry of entries) {
       const group = this.addGroup(entry);
@@ -92,10 +92,12 @@ export class SplitKvCache implements KvCache {
 
     // untouched pages of these buffers cost nothing until the rows get that far
     this.maxCapacity = Math.ceil((maxNew + 1) / GROWTH) * GROWTH;
-    this.rows = this.batch;
+    // a continuous lane reserves its row budget: admissions then write into the same buffers instead of
+    // reallocating and copying the live rows at every half-again growth
+    this.rows = Math.max(this.batch, reserveRows);
     for (let i = 0; i < signature.layers; i++) {
-      this.keys.push(new Float32Array(this.batch * heads * this.maxCapacity * headDim));
-      this.values.push(new Float32Array(this.batch * heads * this.maxCapacity * headDim));
+      this.keys.push(new Float32Array(this.rows * heads * this.maxCapacity * headDim));
+      this.values.push(new Float32Array(this.rows * heads * this.maxCapacity * headDim));
     }
   }
 
@@ -103,8 +105,8 @@ export class SplitKvCache implements KvCache {
    * The batch cache: each prompt's prefill entries once, shared by its rows; nothing generated yet, room
    * for `maxNew` generated tokens per row.
    */
-  static fromPrefills(signature: GraphSignature, entries: readonly PrefillEntry[], maxNew: number): SplitKvCache {
-    return new SplitKvCache(signature, entries, maxNew);
+  static fromPrefills(signature: GraphSignature, entries: readonly PrefillEntry[], maxNew: number, reserveRows = 0): SplitKvCache {
+    return new SplitKvCache(signature, entries, maxNew, reserveRows);
   }
 
   get maskWidth(): number {
@@ -200,8 +202,9 @@ export class SplitKvCache implements KvCache {
     const batch = this.batch + added;
     const maxCapacity = Math.max(this.maxCapacity, Math.ceil((slots + 1) / GROWTH) * GROWTH);
     if (batch > this.rows || maxCapacity > this.maxCapacity) {
-      // why: room for half as many rows again, so a stream of admissions reallocates rarely
-      const rows = Math.max(batch, this.rows + (this.rows >> 1));
+      // why: room for half as many rows again, so a stream of admissions reallocates rarely (and no more
+      // rows when only the slots grow: a lane that reserved its row budget would double it)
+      const rows = batch > this.rows ? Math.max(batch, this.rows + (this.rows >> 1)) : this.rows;
       const used = this.batch * heads * this.capacity * headDim;
       for (let layer = 0; layer < this.signature.layers; layer++) {
         for (const buffers of [this.keys, this.values]) {

@@ -119,6 +119,19 @@ describe("shared prefill and the row budget (shipped model)", () => {
     }
   });
 
+  test.each([true, false])("continuous %s: a group whose cache cannot be made is rejected, and the next one is served", async (continuous) => {
+    const scheduler = new Scheduler(model, { maxRows: 64, continuous });
+    try {
+      // why: 2^31 new tokens a row is no buffer a typed array can hold, so admission throws
+      const impossible = scheduler.submit(group({ count: 2, maxTokens: 2 ** 31 }), noHooks);
+      await expect(impossible).rejects.toThrow();
+      const next = await scheduler.submit(group({ count: 2, maxTokens: 5 }), noHooks);
+      expect(next.chains).toHaveLength(2);
+    } finally {
+      await scheduler.close();
+    }
+  });
+
   test("keeps the batch within the row budget, and aborted groups leave it", async () => {
     const scheduler = new Scheduler(model, { maxRows: 8, continuous: true });
     try {
