@@ -12,7 +12,8 @@
  *     offered load of half the capacity (a) measured, in tokens/s (the gap follows from (a)'s tokens/s and
  *     tokens per chain), where no request should wait for another; and overloaded (a fixed 250 ms mean
  *     gap, several times the capacity), where requests queue for rows whatever the policy.
- * Each case runs both modes, alternating, on two backends loaded once. Writes
+ * Each case runs every mode, one after another, on backends loaded once; continuous batching runs with
+ * today's lane rule and with the earlier one (a group joined a lane only under 64 slots). Writes
  * bench/results/batching{-quick}.{json,md}.
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -33,10 +34,19 @@ const SET_CHAINS = 20; // chains per problem in (a)
 const REQUEST_CHAINS = 8; // chains per request in (b)
 // (a) also runs continuous batching in one lane (every row in one batch, as before lanes), to show what
 // the lanes add; (b) compares the two policies
-const setModes = ["job", "one-lane", "continuous"] as const;
-const modes = ["job", "continuous"] as const;
-type Mode = (typeof setModes)[number];
-const MODE_NAMES: Record<Mode, string> = { job: "run to completion", "one-lane": "continuous, one lane", continuous: "continuous (lanes)" };
+// lane rules (SchedulerOptions.joinRowSlots): the default; "wide-lanes" joins up to 3,400 row-slots; in (b)
+// "earlier-lanes" is the rule before 0015a69 (a group joined a lane only under 64 slots, whatever its size:
+// joinRowSlots 64 × 8 for (b)'s 8-row requests; for (a)'s 20-row groups it is the default, 64 × 20)
+const setModes = ["job", "one-lane", "continuous", "wide-lanes"] as const;
+const modes = ["job", "earlier-lanes", "continuous", "wide-lanes"] as const;
+type Mode = (typeof setModes)[number] | (typeof modes)[number];
+const MODE_NAMES: Record<Mode, string> = {
+  job: "run to completion",
+  "one-lane": "continuous, one lane",
+  "earlier-lanes": "continuous (lanes, earlier rule: join under 64 slots)",
+  continuous: "continuous (lanes, join under 1,280 row-slots: the default)",
+  "wide-lanes": "continuous (lanes, join under 3,400 row-slots)",
+};
 
 const problems: Problem[] = readFileSync(new URL("../fixtures/hard.jsonl", import.meta.url), "utf8")
   .split("\n")
@@ -47,12 +57,17 @@ const problems: Problem[] = readFileSync(new URL("../fixtures/hard.jsonl", impor
     return { id: record.id ?? String(i), question: record.question, gold: null };
   });
 
-const backends = {} as Record<Mode, OnnxBackend>;
+const backends = {} as Record<(typeof setModes)[number], OnnxBackend>;
 for (const mode of setModes) {
-  backends[mode] = await createOnnxBackend(SHIPPED_MODEL, { batching: mode === "job" ? "job" : "continuous", maxBatchRows: ROWS, ...(mode === "one-lane" ? { maxBatchLanes: 1 } : {}) });
+  backends[mode] = await createOnnxBackend(SHIPPED_MODEL, { batching: mode === "job" ? "job" : "continuous", maxBatchRows: ROWS, ...(mode === "one-lane" ? { maxBatchLanes: 1 } : {}), ...(mode === "wide-lanes" ? { joinRowSlots: 3400 } : {}) });
 }
+// (b)'s requests are REQUEST_CHAINS rows each, so there the earlier rule is 64 × REQUEST_CHAINS
+const streamBackends: Record<Mode, OnnxBackend> = {
+  ...backends,
+  "earlier-lanes": await createOnnxBackend(SHIPPED_MODEL, { batching: "continuous", maxBatchRows: ROWS, joinRowSlots: 64 * REQUEST_CHAINS }),
+};
 
-async function problemSet(mode: Mode): Promise<{ tokensPerSecond: number; tokensPerChain: number; meanLiveRows: number; meanAttendedSlots: number; runsPerStep: number; wallSeconds: number }> {
+async function problemSet(mode: (typeof setModes)[number]): Promise<{ tokensPerSecond: number; tokensPerChain: number; meanLiveRows: number; meanAttendedSlots: number; runsPerStep: number; wallSeconds: number }> {
   const backend = backends[mode];
   const engine = await createEngine({ backend });
   const before = await backend.stats();
@@ -89,8 +104,8 @@ function arrivals(count: number, seed: number, meanGapMs: number): number[] {
 }
 
 async function stream(mode: Mode, meanGapMs: number): Promise<{ tokensPerSecond: number; p50: number; p99: number; maxQueueMs: number; meanQueueMs: number; waited: number; meanLiveRows: number; runsPerStep: number; meanAttendedSlots: number; stepMsPerRow: number; admitSeconds: number }> {
-  const engine = await createEngine({ backend: backends[mode] });
-  const before = await backends[mode].stats();
+  const engine = await createEngine({ backend: streamBackends[mode] });
+  const before = await streamBackends[mode].stats();
   const times = arrivals(REQUESTS, 7, meanGapMs);
   const started = performance.now();
   const results = await Promise.all(
@@ -102,7 +117,7 @@ async function stream(mode: Mode, meanGapMs: number): Promise<{ tokensPerSecond:
     }),
   );
   const wall = (performance.now() - started) / 1000;
-  const after = await backends[mode].stats();
+  const after = await streamBackends[mode].stats();
   await engine.close();
   const steps = after.steps - before.steps;
   const latencies = results.map((r) => r.latency).sort((a, b) => a - b);
@@ -126,9 +141,9 @@ async function stream(mode: Mode, meanGapMs: number): Promise<{ tokensPerSecond:
 }
 
 // warm-up: first runs allocate and tune
-for (const mode of setModes) await backends[mode].sampleChains({ prompt: "Q: 1+1?\nA: ", count: 4, maxTokens: 16, temperature: 1, topK: 0, topP: 1, seed: 1, stop: [] });
+for (const backend of new Set([...Object.values(backends), ...Object.values(streamBackends)])) await backend.sampleChains({ prompt: "Q: 1+1?\nA: ", count: 4, maxTokens: 16, temperature: 1, topK: 0, topP: 1, seed: 1, stop: [] });
 
-const setRows: Record<Mode, Awaited<ReturnType<typeof problemSet>>> = {} as never;
+const setRows: Record<(typeof setModes)[number], Awaited<ReturnType<typeof problemSet>>> = {} as never;
 type StreamRow = Awaited<ReturnType<typeof stream>>;
 const streamRows: Record<"under" | "over", Record<Mode, StreamRow>> = { under: {} as never, over: {} as never };
 for (const mode of setModes) {
@@ -146,7 +161,7 @@ for (const load of ["under", "over"] as const) {
   }
 }
 const offered = (gapMs: number): number => (1000 * requestTokens) / gapMs;
-for (const mode of setModes) await backends[mode].close();
+for (const backend of new Set([...Object.values(backends), ...Object.values(streamBackends)])) await backend.close();
 
 const a = setRows;
 const b = streamRows;

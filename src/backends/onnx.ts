@@ -28,6 +28,11 @@ export interface OnnxBackendOptions extends LoadModelOptions {
    * (default 4; 1: one batch). See `SchedulerOptions.lanes`.
    */
   maxBatchLanes?: number;
+  /**
+   * Continuous batching: a request joins the youngest lane while its rows × that lane's slots are at
+   * most this many, else it takes a lane of its own (default 1,280). See `SchedulerOptions.joinRowSlots`.
+   */
+  joinRowSlots?: number;
   /** End chains after a completed `#### n` line (default true). */
   stopAtAnswerLine?: boolean;
   logger?: Logger;
@@ -54,12 +59,17 @@ export interface OnnxBackend extends Backend {
  *   temperature: 0.7, topK: 0, topP: 1, seed: 1, stop: ["\n\n"] });
  */
 export async function createOnnxBackend(directory: string, options: OnnxBackendOptions = {}): Promise<OnnxBackend> {
-  const { worker, maxBatchRows = 64, batching = "continuous", maxBatchLanes, stopAtAnswerLine = true, logger, ...loadOptions } = options;
+  const { worker, maxBatchRows = 64, batching = "continuous", maxBatchLanes, joinRowSlots, stopAtAnswerLine = true, logger, ...loadOptions } = options;
   // the tokenizer is loaded once, beside the model in the decoder's thread, which encodes the prompts
   const handle = await startDecoder(directory, {
     ...loadOptions,
     ...(worker === undefined ? {} : { worker }),
-    scheduler: { maxRows: maxBatchRows, continuous: batching === "continuous", ...(maxBatchLanes === undefined ? {} : { lanes: maxBatchLanes }) },
+    scheduler: {
+      maxRows: maxBatchRows,
+      continuous: batching === "continuous",
+      ...(maxBatchLanes === undefined ? {} : { lanes: maxBatchLanes }),
+      ...(joinRowSlots === undefined ? {} : { joinRowSlots }),
+    },
   });
   const info = handle.info;
   logger?.debug({ graph: info.graphPath, layout: info.layout }, "onnx backend ready");

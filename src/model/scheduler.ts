@@ -168,15 +168,15 @@ interface Row {
 
 /**
  * A group joins the youngest live lane while its rows × the lane's written slots are at most this many;
- * past it, a lane of its own. Measured on the shipped model (2 threads): a graph run costs about 1.2 ms
- * before its rows, a row about 0.35 µs per attended slot, so 1.2 ms / 0.35 µs ≈ 3,400 row-slots a step:
- * 8 rows may join a lane 420 slots in, 20 rows one 170 in. The rule leans towards joining on purpose:
- * the padding lasts only while the lane's older rows live (new rows write from slot 0, see
- * SplitKvCache), a lane of their own costs a run at every step of the new rows' lives. (It was a fixed
- * 64 slots whatever the group's size, which under a stream of 8-row requests kept four lanes of a few
- * rows each running: bench:batching's overloaded case ran 0.78× run to completion.)
+ * past it, a lane of its own. The trade: the new rows attend the lane's longer, masked slots until its
+ * older rows finish (new rows write from slot 0, see SplitKvCache), against a graph run more at every step
+ * of their lives. It was a fixed 64 slots whatever the group's size, the same as 1,280 for 20-row groups.
+ * Measured side by side (bench:batching, shipped model, 2 threads, two runs): 3,400 row-slots (a graph
+ * run's fixed cost over a row-slot's, ≈ 1.2 ms / 0.35 µs) decoded a problem set of 20-row groups 0.86–0.88×
+ * as fast as 1,280 or the 64-slot rule (fewer runs, 1.65 a step against 2.04, but more slots a row, 393
+ * against 369); for overloaded 8-row requests the runs disagreed (±20%) on which rule is fastest.
  */
-export const JOIN_ROW_SLOTS = 3400;
+export const JOIN_ROW_SLOTS = 1280;
 const DEFAULT_LANES = 4;
 
 const decoderText = new TextDecoder();
