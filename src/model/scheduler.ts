@@ -379,6 +379,7 @@ export class Scheduler {
     // run to completion: a fresh left-padded batch, every prompt copied to its rows
     this.dropLanes();
     const entries: PrefillEntry[] = [];
+    const width = Math.max(...admitted.map((g) => g.request.promptIds.length));
     let cache: KvCache;
     try {
       for (const group of admitted) {
@@ -391,7 +392,6 @@ export class Scheduler {
         group.prompt = prompt;
         prompt.rows += group.request.count;
       }
-      const width = Math.max(...admitted.map((g) => g.request.promptIds.length));
       const maxNew = Math.max(...admitted.map((g) => g.request.maxTokens));
       cache = await this.model.caches.fromPrefills(entries, width, maxNew);
     } catch (error) {
@@ -400,7 +400,6 @@ export class Scheduler {
       for (const group of admitted) this.fail(group, error as Error);
       return;
     }
-    const width = Math.max(...admitted.map((g) => g.request.promptIds.length));
     const lane: Lane = { cache, rows: [], logits: undefined };
     this.lanes.push(lane);
     const shared = this.model.caches.sharedPrefix;
