@@ -172,14 +172,17 @@ def apple_chain(n, fruit: str, lang: str) -> str:
     }
     # anchored: the younger's first share is worked out right before the last line subtracts it, and the
     # older's (which the answer does not need) is left out
-    order = (["rest", "older_new", "younger_new", "younger_first", "give"] if anchored()
-             else ["younger", "older", "rest", "older_new", "younger_new", "give"])
-    if restated():  # each number the question gave, said before the step that reads it
+    # restated: each number the question gave is said before the step that reads it
+    if restated():
         order = ["parents_say", "rest", "diff_say", "older_new", "younger_new", "ratio_say", "younger_first", "give"]
+    elif anchored():
+        order = ["rest", "older_new", "younger_new", "younger_first", "give"]
+    else:
+        order = ["younger", "older", "rest", "older_new", "younger_new", "give"]
+    said = dict(parents=n["parents"], diff=n["diff"], ratio=RATIO_EN[r] if lang == "en" else r, fruit=fruit)
     for step in order:
         if step.endswith("_say"):
-            ratio = RATIO_EN[r] if lang == "en" else r
-            s.say(APPLE_LINES[lang][step].format(parents=n["parents"], diff=n["diff"], ratio=ratio, fruit=fruit))
+            s.say(APPLE_LINES[lang][step].format(**said))
             continue
         value = "younger" if step == "younger_first" else step
         before, after = APPLE_LINES[lang][step]
@@ -285,7 +288,7 @@ def shopping(rng: random.Random, level: int) -> Problem:
     for singular, plural in picks:
         count, price = rng.randint(2, count_hi), rng.randint(2, price_hi)
         parts.append(f"{count} {plural} for ${price} each")
-        before = f"{count} {plural} for ${price} each cost " if restated() else f"The {plural} cost "
+        before = f"{parts[-1]} cost " if restated() else f"The {plural} cost "
         costs.append(s.calc(f"{count}*{price}", count * price, before, " dollars.", "$"))
     total = costs[0]
     if kinds > 1:

@@ -77,19 +77,18 @@ def stream(seed: int, tok: CharTokenizer, held_out: set[str], drill_share: float
     while True:
         if distilled and rng.random() < distilled_share:
             question, chain = rng.choice(distilled)
-            a, b = tok.encode(f"Q: {question}\nA: "), tok.encode(chain) + [tok.eos_id]
-            yield a + b, [0] * len(a) + [1] * len(b)
-            continue
-        if rng.random() < drill_share:
-            text, mask = drills.row(rng, placed=placed, carryless=carryless)
-            ids = tok.encode(text)
-            if len(ids) == len(mask):  # drills are ASCII: one token per character
-                yield ids, mask
-            continue
-        p = problem(rng)
-        if p.question in held_out:
-            continue
-        prompt, completion = corpus.format_example(p)
+            prompt, completion = f"Q: {question}\nA: ", chain
+        else:
+            if rng.random() < drill_share:
+                text, mask = drills.row(rng, placed=placed, carryless=carryless)
+                ids = tok.encode(text)
+                if len(ids) == len(mask):  # drills are ASCII: one token per character
+                    yield ids, mask
+                continue
+            p = problem(rng)
+            if p.question in held_out:
+                continue
+            prompt, completion = corpus.format_example(p)
         a, b = tok.encode(prompt), tok.encode(completion) + [tok.eos_id]
         # why: past the model's positions there is no embedding (phase 10's first run stopped at step 820
         # on a restated Chinese apple problem in the long template); no earlier stream held such a row

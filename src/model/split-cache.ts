@@ -81,8 +81,11 @@ export class SplitKvCache implements KvCache {
       this.prefixKeys.push(new Float32Array(this.groupRoom * heads * this.prefixLength * headDim));
       this.prefixValues.push(new Float32Array(this.groupRoom * heads * this.prefixLength * headDim));
     }
-    this.rowGroup = new Int32Array(Math.max(this.batch, reserveRows));
-    this.rowSlots = new Int32Array(Math.max(this.batch, reserveRows));
+    // a continuous lane reserves its row budget: admissions then write into the same buffers instead of
+    // reallocating and copying the live rows at every half-again growth
+    this.rows = Math.max(this.batch, reserveRows);
+    this.rowGroup = new Int32Array(this.rows);
+    this.rowSlots = new Int32Array(this.rows);
     let row = 0;
     for (const entry of entries) {
       const group = this.addGroup(entry);
@@ -92,9 +95,6 @@ export class SplitKvCache implements KvCache {
 
     // untouched pages of these buffers cost nothing until the rows get that far
     this.maxCapacity = Math.ceil((maxNew + 1) / GROWTH) * GROWTH;
-    // a continuous lane reserves its row budget: admissions then write into the same buffers instead of
-    // reallocating and copying the live rows at every half-again growth
-    this.rows = Math.max(this.batch, reserveRows);
     for (let i = 0; i < signature.layers; i++) {
       this.keys.push(new Float32Array(this.rows * heads * this.maxCapacity * headDim));
       this.values.push(new Float32Array(this.rows * heads * this.maxCapacity * headDim));

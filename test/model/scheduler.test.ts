@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 
 import { loadModel, type LoadedModel } from "../../src/model/loaded-model.js";
 import { SHIPPED_MODEL } from "../../src/model/model-dir.js";
-import { type GroupRequest, JOIN_ROW_SLOTS, Scheduler } from "../../src/model/scheduler.js";
+import { type GroupRequest, JOIN_ROW_SLOTS, Scheduler, type SchedulerOptions } from "../../src/model/scheduler.js";
 
 // Continuous batching on the real models: groups arriving mid-decode, each with its own settings.
 const reference = JSON.parse(readFileSync(join(SHIPPED_MODEL, "reference_outputs.json"), "utf8")) as {
@@ -177,30 +177,36 @@ describe("shared prefill and the row budget (shipped model)", () => {
     }
   });
 
+  /**
+   * Submits `late` once a running group (3 rows, 200 tokens) has written 100+ slots; what the scheduler
+   * did while `late` lived: its chains, graph runs, steps and attended slots.
+   */
+  const arriveLate = async (options: Partial<SchedulerOptions>, late: GroupRequest): Promise<{ texts: string[]; runs: number; steps: number; slots: number }> => {
+    const busy = new Scheduler(model, { maxRows: 64, continuous: true, ...options });
+    try {
+      const running = busy.submit(group({ count: 3, maxTokens: 200, ignoreEos: true }), noHooks);
+      // why: wait until the running rows have written more slots than a young lane may have
+      while (busy.steps < 100) await sleep(5);
+      const before = busy.stats();
+      const joined = await busy.submit(late, noHooks);
+      const after = busy.stats();
+      await running;
+      return { texts: texts(joined), runs: after.runs - before.runs, steps: after.steps - before.steps, slots: after.slotSteps - before.slotSteps };
+    } finally {
+      await busy.close();
+    }
+  };
+
   test("a group arriving when the batch's rows are far into their chains runs in a lane of its own, with the same chains", async () => {
     const late = group({ promptIds: prompts[1]!, count: 2, seed: 4, maxTokens: 20, ignoreEos: true });
     const alone = new Scheduler(model, { maxRows: 64, continuous: true });
     const expected = texts(await alone.submit(late, noHooks));
     await alone.close();
-    const attendedByLateRows = async (lanes: number): Promise<{ runs: number; steps: number; slots: number }> => {
-      // joinRowSlots 0: any padding is too much, so with two lanes the late group takes the second
-      const busy = new Scheduler(model, { maxRows: 64, continuous: true, lanes, joinRowSlots: 0 });
-      try {
-        const running = busy.submit(group({ count: 3, maxTokens: 200, ignoreEos: true }), noHooks);
-        // why: wait until the running rows have written more slots than a young lane may have
-        while (busy.steps < 100) await sleep(5);
-        const before = busy.stats();
-        const joined = await busy.submit(late, noHooks);
-        const after = busy.stats();
-        expect(texts(joined)).toEqual(expected);
-        await running;
-        return { runs: after.runs - before.runs, steps: after.steps - before.steps, slots: after.slotSteps - before.slotSteps };
-      } finally {
-        await busy.close();
-      }
-    };
-    const own = await attendedByLateRows(2);
-    const shared = await attendedByLateRows(1);
+    // joinRowSlots 0: any padding is too much, so with two lanes the late group takes the second
+    const own = await arriveLate({ lanes: 2, joinRowSlots: 0 }, late);
+    const shared = await arriveLate({ lanes: 1, joinRowSlots: 0 }, late);
+    expect(own.texts).toEqual(expected);
+    expect(shared.texts).toEqual(expected);
     // two lanes ran at most steps while the late group lived; in one lane they all ran in one graph
     expect(own.runs).toBeGreaterThan(own.steps);
     expect(shared.runs).toBe(shared.steps);
@@ -210,25 +216,12 @@ describe("shared prefill and the row budget (shipped model)", () => {
 
   test("a late group joins the running lane while its rows × the lane's slots cost less than a graph run, else takes its own", async () => {
     // the default rule: 2 rows × 100+ slots join (well under JOIN_ROW_SLOTS); 40 rows × 100+ do not
-    const lanesRun = async (count: number): Promise<{ runs: number; steps: number }> => {
-      const busy = new Scheduler(model, { maxRows: 64, continuous: true });
-      try {
-        const running = busy.submit(group({ count: 3, maxTokens: 200, ignoreEos: true }), noHooks);
-        while (busy.steps < 100) await sleep(5);
-        const before = busy.stats();
-        await busy.submit(group({ promptIds: prompts[1]!, count, seed: 4, maxTokens: 20, ignoreEos: true }), noHooks);
-        const after = busy.stats();
-        await running;
-        return { runs: after.runs - before.runs, steps: after.steps - before.steps };
-      } finally {
-        await busy.close();
-      }
-    };
+    const late = (count: number): GroupRequest => group({ promptIds: prompts[1]!, count, seed: 4, maxTokens: 20, ignoreEos: true });
     expect(2 * 100).toBeLessThan(JOIN_ROW_SLOTS);
     expect(40 * 100).toBeGreaterThan(JOIN_ROW_SLOTS);
-    const few = await lanesRun(2);
+    const few = await arriveLate({}, late(2));
     expect(few.runs).toBe(few.steps);
-    const many = await lanesRun(40);
+    const many = await arriveLate({}, late(40));
     expect(many.runs).toBeGreaterThan(many.steps);
   });
 
