@@ -33,11 +33,12 @@ JOBS = ["washing cars", "tutoring", "babysitting", "walking dogs", "painting fen
 # with worked, 6 with placed; carryless is placed without carries or borrows, arith.part_moves; anchored is
 # carryless with the steps ordered and worded so that a number is copied next to where it was written,
 # see anchored(); restated is anchored with the numbers an apple or shopping step reads restated first, see
-# restated())
+# restated(); restated_apples is restated with shopping's lines as anchored writes them, see restated_apples())
 CHAIN_FORMAT = os.environ.get("COT_SC_CHAIN_FORMAT", "worked")
+CHAIN_FORMATS = ("plain", "worked", "placed", "carryless", "anchored", "restated", "restated_apples")
 # the formats whose sums and differences are worked by place value, and those whose links never carry
-PLACED_FORMATS = ("placed", "carryless", "anchored", "restated")
-CARRYLESS_FORMATS = ("carryless", "anchored", "restated")
+PLACED_FORMATS = ("placed", "carryless", "anchored", "restated", "restated_apples")
+CARRYLESS_FORMATS = ("carryless", "anchored", "restated", "restated_apples")
 
 
 def anchored() -> bool:
@@ -52,7 +53,7 @@ def anchored() -> bool:
     line's `In `; a shopping chain opens with `Sara pays with $310.` and its last line starts the same way;
     an apple chain works out the younger's first share right before the line that subtracts it; the
     sharing chain quotes `Ruth gives a quarter of them to Leo` before dividing."""
-    return CHAIN_FORMAT in ("anchored", "restated")
+    return CHAIN_FORMAT in ("anchored", "restated", "restated_apples")
 
 
 def restated() -> bool:
@@ -70,7 +71,18 @@ def restated() -> bool:
     English apple question from clause-by-clause choices (the total named once or twice, `Mom and Dad` or
     `the parents`, a complaint or none), the Chinese one writing 1 and 2 as 一 and 两 half the time (the
     tokenizer has no other number words)."""
-    return CHAIN_FORMAT == "restated"
+    return CHAIN_FORMAT in ("restated", "restated_apples")
+
+
+def restated_apples() -> bool:
+    """The `restated_apples` chain format (phase 11): `restated` for the apple problems, and shopping's lines as
+    `anchored` wrote them (`The candles cost $<<6*20=…>>120.`).
+
+    Phase 10's apple restatements fixed the reference puzzle in both languages, but its shopping lines, which
+    start with the count (`6 candles for $20 each cost`), made the model guess the count it should copy (dev
+    `medium` shopping 87% → 49%). The questions and every other line are drawn as in `restated`, with the same
+    random numbers."""
+    return CHAIN_FORMAT == "restated_apples"
 
 
 @dataclass(frozen=True)
@@ -288,7 +300,7 @@ def shopping(rng: random.Random, level: int) -> Problem:
     for singular, plural in picks:
         count, price = rng.randint(2, count_hi), rng.randint(2, price_hi)
         parts.append(f"{count} {plural} for ${price} each")
-        before = f"{parts[-1]} cost " if restated() else f"The {plural} cost "
+        before = f"{parts[-1]} cost " if restated() and not restated_apples() else f"The {plural} cost "
         costs.append(s.calc(f"{count}*{price}", count * price, before, " dollars.", "$"))
     total = costs[0]
     if kinds > 1:

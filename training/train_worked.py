@@ -46,13 +46,18 @@ def dev_questions() -> set[str]:
     return found
 
 
+# which reword vocabulary the stream's questions use: TRAIN (phases 3 to 11) or WIDE (phase 12 on)
+WORDING = {"train": reword.TRAIN, "wide": reword.WIDE}
+wording = reword.TRAIN
+
+
 def problem(rng: random.Random) -> corpus.Problem:
     level = rng.choices([1, 2, 3], weights=[0.25, 0.35, 0.4])[0]
     if rng.random() < 0.25:
         p = corpus.apples(rng, level, rng.choice(["en", "zh"]))
     else:
         p = corpus.make(rng, rng.choice(list(corpus.FAMILIES)), level)
-    return reword.reword(p, rng, reword.TRAIN) if rng.random() < 0.75 else p
+    return reword.reword(p, rng, wording) if rng.random() < 0.75 else p
 
 
 def load_distilled(path: str, held_out: set[str]) -> list[tuple[str, str]]:
@@ -144,14 +149,20 @@ def main() -> None:
     ap.add_argument("--resume", action="store_true")
     ap.add_argument("--distilled", help="cot-sc distill output to mix in (self-improvement round)")
     ap.add_argument("--distilled-share", type=float, default=0.3)
-    ap.add_argument("--chain-format", choices=["worked", "placed", "carryless", "anchored", "restated"], default="worked",
+    ap.add_argument("--chain-format", choices=corpus.CHAIN_FORMATS[1:], default="worked",
                     help="placed: sums and differences by place value too (phase 6; arith.work); carryless: placed "
                          "with no link carrying or borrowing (arith.part_moves); anchored: carryless with copied numbers "
                          "next to exact anchors (phase 9; corpus.anchored); restated: anchored, an apple or shopping step's "
-                         "numbers restated with their words first (phase 10; corpus.restated)")
+                         "numbers restated with their words first (phase 10; corpus.restated); restated_apples: "
+                         "restated for apples, shopping as anchored (phase 11; corpus.restated_apples)")
+    ap.add_argument("--wording", choices=list(WORDING), default="train",
+                    help="the reword vocabulary of the questions: train (phases 3 to 11) or wide (phase 12 on: made-up "
+                         "names and objects, more phrasings; reword.WIDE)")
     ap.add_argument("--work", default=WORK, help="where the state, weights and meta go (two runs side by side need two)")
     args = ap.parse_args()
     corpus.CHAIN_FORMAT = args.chain_format
+    global wording
+    wording = WORDING[args.wording]
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
     os.makedirs(args.work, exist_ok=True)
@@ -214,7 +225,7 @@ def main() -> None:
     meta = {"phase": 3, "init": args.init, "seed": args.seed, "minutes": args.minutes, "steps": step,
             "tokens_seen": seen, "train_seconds": round(elapsed), "lr": args.lr, "warmup": args.warmup,
             "batch_tokens": args.batch_tokens, "drill_share": args.drill_share, "threads": args.threads,
-            "chain_format": args.chain_format, "distilled": args.distilled, "distilled_share": args.distilled_share if args.distilled else 0,
+            "chain_format": args.chain_format, "wording": args.wording, "distilled": args.distilled, "distilled_share": args.distilled_share if args.distilled else 0,
             "parameters": model.num_parameters(), "loss_curve": curve}
     with open(os.path.join(args.work, "worked_meta.json"), "w") as f:
         json.dump(meta, f, indent=1)
