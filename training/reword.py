@@ -209,7 +209,6 @@ def _wide() -> Vocabulary:
         r" and buys (\d+) more\.": [" and finds \\1 more.", " and is given \\1 more.", " and receives \\1 more."],
         r" earns \$(\d+) an hour ": [" gets $\\1 an hour ", " makes $\\1 an hour ", " earns $\\1 for each hour ",
                                      " charges $\\1 an hour ", " earns $\\1 every hour "],
-        r" works (\d+) hours": [" works a total of \\1 hours", " spends \\1 hours working"],
         r" spends \$(\d+)\.": [" spends $\\1 on lunch.", " buys a gift for $\\1.", " pays $\\1 for a ticket."],
         r"How much money does (\w+) have left\?": ["How many dollars does \\1 have left?", "How much money does \\1 keep?",
                                                    "How much is left for \\1?", "How much money remains?"],
@@ -234,7 +233,21 @@ def _wide() -> Vocabulary:
         r"How many (\w+) must the older child hand over to the younger\?": [
             "How many \\1 does the older child have to give the younger?", "How many \\1 should the older child hand to the younger?"],
     }
-    phrases = [(pattern, options + extra.get(pattern, [])) for pattern, options in TRAIN.phrases]
+    # whole sentences in another order, tried before the phrases (the chain's steps stay as they are)
+    structures = [
+        (r"^(\w+) buys ([^.]*)\.( A coupon takes \$\d+ off the total\.)? \1 pays with \$(\d+)\.",
+         ["\\1 has $\\4 and buys \\2.\\3", "With $\\4, \\1 buys \\2.\\3"]),
+        (r"^(\w+) earns \$(\d+) an hour ([a-z ]+)\. \1 works (\d+) hours\.",
+         ["\\1 works \\4 hours \\3 and earns $\\2 an hour.", "For \\4 hours of \\3, \\1 earns $\\2 an hour."]),
+        (r"^(\w+) earns \$(\d+) an hour ([a-z ]+), (\d+) hours a day, for (\d+) days\.",
+         ["For \\5 days, \\1 works \\4 hours a day \\3 at $\\2 an hour.",
+          "\\1 works \\4 hours a day for \\5 days \\3, earning $\\2 an hour."]),
+        (r"^(\w+) is (\d+) years old\. (\w+) is (\d+) times as old as \1([.,])",
+         ["\\3 is \\4 times as old as \\1, who is \\2 years old\\5"]),
+        (r"^A (.+?) costs \$(\d+)\. It is on sale for (\d+)% off\.",
+         ["A \\1 that costs $\\2 is on sale for \\3% off.", "The price of a \\1 is $\\2, and it is \\3% off."]),
+    ]
+    phrases = structures + [(pattern, options + extra.get(pattern, [])) for pattern, options in TRAIN.phrases]
     return Vocabulary(names=names, things=things, items=items, jobs=jobs, fruit_en=fruit, phrases=phrases)
 
 
