@@ -2,7 +2,7 @@
 # A trained checkpoint as a candidate model directory, measured on the development sets (never fixtures/):
 #   training/candidate.sh CHECKPOINT DIR [SETS]
 # exports CHECKPOINT (train_worked.py's worked.pt) into DIR beside the shipped model's tokenizer, then runs `cot-sc run` on each
-# development set (default: easy,medium,hard,reworded_medium,reworded_hard) with 10 chains, seed 1, the
+# development set (default: easy,medium,hard,reworded_medium,reworded_hard,handwritten) with 10 chains, seed 1, the
 # model's defaults, and prints one line per set: single chain, majority, verified.
 # Sets already measured (DIR/dev-SET.json exists and is newer than the weights) are skipped.
 set -euo pipefail
@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 CHECKPOINT=$1
 DIR=$2
 SHIPPED=models/cot-sc-gpt2-tiny
-SETS=${3:-easy,medium,hard,reworded_medium,reworded_hard}
+SETS=${3:-easy,medium,hard,reworded_medium,reworded_hard,handwritten}
 mkdir -p "$DIR"
 if [ ! -s "$DIR/model.onnx" ] || [ "$CHECKPOINT" -nt "$DIR/model.onnx" ]; then
   cp "$SHIPPED"/{cot-sc.json,tokenizer.json,tokenizer_config.json} "$DIR/"

@@ -5,6 +5,10 @@ Drawn like the fixtures but from seed 3: `easy`, `medium`, `hard` (100 each), `a
 training corpus never uses): `reworded_easy`, `reworded_medium`, `reworded_hard`. No fixture question is in
 them; the phase-3 training stream leaves all of them out.
 
+`handwritten.jsonl` is not drawn here: 25 problems of the corpus's families written by a person, in sentences
+no template or reword vocabulary has (other sentence orders, pronouns, `a $50 note`, `boxes of 8`), to measure
+how far the model's reading carries past the corpus's wordings (phase 11 on; the stream leaves it out too).
+
     /usr/bin/python3 training/dev_sets.py
 """
 from __future__ import annotations
