@@ -14,6 +14,7 @@ const runs: Array<[string, string[]]> = [
   ["bench/serve.ts", ["bench/results/serve-quick.md", "bench/results/serve-quick.json"]],
   ["bench/ensemble.ts", ["bench/results/ensemble-quick.md", "bench/results/ensemble-quick.json"]],
   ["bench/speed.ts", ["bench/results/speed-quick.md", "bench/results/speed-quick.json"]],
+  ["bench/bound-outputs.ts", ["bench/results/bound-outputs-quick.md", "bench/results/bound-outputs-quick.json"]],
   ["bench/verify-speed.ts", ["bench/results/verify-speed.md", "bench/results/verify-speed.json"]],
 ];
 for (const [script, outputs] of runs) {

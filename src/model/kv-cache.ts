@@ -34,6 +34,11 @@ export interface KvCache {
    * attention costs per row (`maskWidth`, plus the shared prefix where the cache keeps one).
    */
   readonly attendedSlots: number;
+  /**
+   * True where a step's outputs are the same shapes for as long as the batch width stays the same (new
+   * entries, not presents that grow): the loop may then hand the graph output buffers it keeps.
+   */
+  readonly fixedOutputs?: boolean;
   /** The cache inputs for the next step. */
   feeds(): Record<string, ort.Tensor>;
   /** Take the step's outputs (new entries or presents) for `seq` new tokens. */

@@ -71,6 +71,12 @@ export interface SchedulerOptions {
    * run of their own). Default {@link JOIN_ROW_SLOTS}; 0 gives every group arriving mid-chain a lane.
    */
   joinRowSlots?: number;
+  /**
+   * Hand the graph output buffers kept per lane and batch width, where the cache's outputs keep their
+   * shapes (the split cache). Default true; false allocates every run's outputs (the former behaviour,
+   * kept for `bench/bound-outputs.ts`).
+   */
+  bindOutputs?: boolean;
 }
 
 export interface SchedulerStats {
@@ -117,6 +123,8 @@ interface Lane {
   rows: Row[];
   /** The last step's logits, one row per lane row. */
   logits: ort.Tensor | undefined;
+  /** Output buffers the graph writes into (caches with fixed outputs), made for one batch width. */
+  outputs?: { batch: number; fetches: Record<string, ort.Tensor> };
 }
 
 interface LiveGroup {
@@ -648,7 +656,12 @@ export class Scheduler {
     }
     const feeds = tokenFeeds(this.model.signature, this.ids.subarray(0, batch), this.positions.subarray(0, batch), batch, 1, this.mask.subarray(0, batch * maskWidth));
     const attended = cache.attendedSlots;
-    const outputs = await this.model.session.run({ ...cache.feeds(), ...feeds });
+    // why: onnxruntime allocates every output of every run unless it is handed buffers; the split
+    // cache's outputs keep their shapes while the batch does, so a lane keeps one set per batch width
+    const bound = lane.outputs?.batch === batch ? lane.outputs.fetches : undefined;
+    const inputs = { ...cache.feeds(), ...feeds };
+    const outputs = bound ? await this.model.session.run(inputs, bound) : await this.model.session.run(inputs);
+    if (bound === undefined && cache.fixedOutputs && this.options.bindOutputs !== false) lane.outputs = { batch, fetches: emptyLike(outputs) };
     cache.update(outputs, 1);
     lane.logits = outputs.logits!;
     this.runs += 1;
@@ -723,6 +736,17 @@ export class Scheduler {
     for (const lane of this.lanes) lane.cache?.dispose();
     this.lanes = [];
   }
+}
+
+/** Zero-filled tensors of the outputs' types and shapes, for the graph to write the next step's into. */
+function emptyLike(outputs: ort.InferenceSession.OnnxValueMapType): Record<string, ort.Tensor> {
+  const fetches: Record<string, ort.Tensor> = {};
+  for (const [name, value] of Object.entries(outputs)) {
+    const data = value.data as Float32Array | Uint16Array; // float32, or float16 as raw bits
+    const empty = data instanceof Float32Array ? new Float32Array(data.length) : new Uint16Array(data.length);
+    fetches[name] = new ort.Tensor(value.type as ort.Tensor.Type, empty, value.dims);
+  }
+  return fetches;
 }
 
 function contains(bytes: Uint8Array, byte: number): boolean {

@@ -114,6 +114,9 @@ export class SplitKvCache implements KvCache {
   }
 
   /** why: every row scores its own prompt's group (padded to the longest live prompt), then its slots */
+  /** A step's outputs are [batch, …] new entries and logits: their shapes change only with the batch. */
+  readonly fixedOutputs = true;
+
   get attendedSlots(): number {
     return this.prefixLength + this.capacity;
   }
