@@ -6,7 +6,8 @@
 # by place value), phase 7 (issue 17's self-improvement round on phase 6: its own verified, voted chains on
 # 2,000 unlabeled problems mixed into the corpus, beside a control fine-tune), phase 8 (the carryless
 # chain format: sums and differences with no carry or borrow in any link), phase 9 (the anchored chain
-# format: numbers the model must copy written right after words it can match exactly), export, evaluation
+# format: numbers the model must copy written right after words it can match exactly), phase 11 (the
+# restated_apples format: the apple chains restate the question's numbers with their words), export, evaluation
 # (through cot-sc: run `npm ci` first). See models/cot-sc-gpt2-tiny/MODEL_CARD.md for the times.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,5 +32,7 @@ training/run_worked.sh --init training/work/round6/trainA/worked.pt --seed 306 -
   --chain-format carryless --work training/work/phase8   # --resume after an interruption
 training/run_worked.sh --init training/work/phase8/worked.pt --seed 307 --lr 6e-4 --minutes 85 \
   --chain-format anchored --work training/work/phase9   # --resume after an interruption
-training/python.sh training/reexport.py --checkpoint training/work/phase9/worked.pt
+training/run_worked.sh --init training/work/phase9/worked.pt --seed 311 --lr 5e-4 --minutes 80 \
+  --chain-format restated_apples --work training/work/phase11   # --resume after an interruption
+training/python.sh training/reexport.py --checkpoint training/work/phase11/worked.pt
 /usr/bin/python3 training/fixture_eval.py
