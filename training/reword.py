@@ -258,10 +258,10 @@ def unseen_by(train: Vocabulary, dev: Vocabulary) -> list[str]:
     found += [p for _, p in dev.items if p in {q for _, q in train.items}] + [j for j in dev.jobs if j in train.jobs]
     found += [f for f in dev.fruit_en if f in train.fruit_en]
     train_text = " | ".join(o for _, options in train.phrases for o in options)
-    dev_pattern_options = {pattern: set(options) for pattern, options in TRAIN.phrases}
+    train_options = {pattern: set(options) for pattern, options in TRAIN.phrases}
     for pattern, options in dev.phrases:
         for option in options:
-            if option in dev_pattern_options.get(pattern, set()):
+            if option in train_options.get(pattern, set()):
                 continue  # TRAIN's own wording, reused on purpose (none today)
             if option in train_text:
                 found.append(option)
