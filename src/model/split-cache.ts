@@ -113,10 +113,10 @@ export class SplitKvCache implements KvCache {
     return this.capacity;
   }
 
-  /** why: every row scores its own prompt's group (padded to the longest live prompt), then its slots */
   /** A step's outputs are [batch, …] new entries and logits: their shapes change only with the batch. */
   readonly fixedOutputs = true;
 
+  /** why: every row scores its own prompt's group (padded to the longest live prompt), then its slots */
   get attendedSlots(): number {
     return this.prefixLength + this.capacity;
   }
