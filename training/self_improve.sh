@@ -2,7 +2,8 @@
 # One self-improvement round (issue 17) on top of the shipped model, with a control:
 #   1. 2,000 fresh unlabeled problems (training/fresh_problems.py; their gold answers are used only to
 #      report the pseudo-labels' precision)
-#   2. `cot-sc distill` keeps the verified chains that agree with a clear vote (10 chains a problem)
+#   2. `cot-sc run --out` solves them (10 chains a problem), `cot-sc distill` on its results keeps the
+#      verified chains that agree with a clear vote
 #   3. two fine-tunes from the shipped weights, side by side, equal minutes and settings:
 #      A mixes the distilled chains into the corpus (30% of rows), B is the control on the corpus alone,
 #      so that what A gains over B is what the distilled chains gave, not the extra training
@@ -29,7 +30,12 @@ SHIPPED=models/cot-sc-gpt2-tiny
 
 [ -s "$W/fresh.jsonl" ] || /usr/bin/python3 training/fresh_problems.py --count 2000 --seed "$FRESH_SEED" > "$W/fresh.jsonl"
 if [ ! -s "$W/distill.json" ]; then
-  $CLI distill "$W/fresh.jsonl" --samples 10 --concurrency 8 --out "$W/distilled.jsonl" --overwrite --json > "$W/distill.json.tmp"
+  # solved into a results file first (written as each problem finishes, resumed after an interruption),
+  # then distilled from it without decoding
+  resume=()
+  [ -s "$W/fresh-results.jsonl" ] && resume=(--resume)
+  $CLI run "$W/fresh.jsonl" --samples 10 --concurrency 8 --out "$W/fresh-results.jsonl" "${resume[@]}" > "$W/fresh-run.txt"
+  $CLI distill "$W/fresh-results.jsonl" --out "$W/distilled.jsonl" --overwrite --json > "$W/distill.json.tmp"
   mv "$W/distill.json.tmp" "$W/distill.json"
 fi
 

@@ -81,7 +81,7 @@ export const COMMAND_HELP: Record<Exclude<CommandName, "help">, { usage: string;
   sample: { usage: 'sample "<question>"', summary: "sample chains for one question and print them (no verification, no vote)" },
   solve: { usage: 'solve "<question>"', summary: "sample chains, check every step, vote, print the answer and the vote table" },
   run: { usage: "run <problems>", summary: "solve a problem set (JSONL, GSM8K, SVAMP, recorded chains); summary, results file, report" },
-  distill: { usage: "distill <problems> --out FILE", summary: "self-consistency as training data: the verified chains that agree with a clear vote, gold answers only for precision" },
+  distill: { usage: "distill <problems | results of run --out> --out FILE", summary: "self-consistency as training data: the verified chains that agree with a clear vote, gold answers only for precision; from a results file, without decoding" },
   verify: { usage: "verify <file.jsonl | ->", summary: "check the arithmetic of chains: {text} lines, GSM8K records, cot-sc results or sample --json output" },
   serve: { usage: "serve", summary: "serve the model over the OpenAI API (/v1/completions, /v1/chat/completions) and /v1/solve" },
 };

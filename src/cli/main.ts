@@ -58,7 +58,7 @@ async function main(argv: readonly string[]): Promise<number> {
     );
   }
   if (command === "distill") {
-    if (rest.length !== 1) throw new CotScError("USAGE", "distill takes one problem file: cot-sc distill <problems> --out FILE");
+    if (rest.length !== 1) throw new CotScError("USAGE", "distill takes one file, problems or the results of run --out: cot-sc distill <file> --out FILE");
     return distillCommand(rest[0]!, values, engineOptions(values, rest[0]), solveOptions(values), (line) => process.stderr.write(`${line}\n`));
   }
   if (command === "run") {

@@ -1,8 +1,11 @@
 import { accessSync, closeSync, constants, existsSync, ftruncateSync, openSync, readFileSync, statSync, writeSync } from "node:fs";
 import { dirname, resolve } from "node:path";
+import { z } from "zod";
 
 import { CotScError, FileError, InputError, withFile } from "../errors.js";
-import type { ProblemResult, RunSettings } from "../run/index.js";
+import { readJsonLines } from "../problems/read-json-lines.js";
+import { inputErrorFromZod } from "../problems/zod-input-error.js";
+import { type ProblemResult, type RunSettings, VOTE_RULES } from "../run/index.js";
 
 /** The input a run read: the problem file and its content hash. */
 export interface RunInput {
@@ -158,4 +161,44 @@ export function openResultsFile(path: string, options: { resume: boolean; overwr
 /** Whether a parsed results-file line is the header rather than a result. */
 export function isResultsHeader(value: unknown): value is ResultsHeader {
   return typeof value === "object" && value !== null && "cotScResults" in value;
+}
+
+// The fields of a result line that a reader of a finished run relies on (distill); the rest is kept as written.
+const outcome = z.object({ answer: z.string().nullable(), share: z.number() });
+const resultLine = z.looseObject({
+  id: z.string(),
+  question: z.string(),
+  gold: z.string().nullable(),
+  byRule: z.object(Object.fromEntries(VOTE_RULES.map((rule) => [rule, outcome])) as Record<(typeof VOTE_RULES)[number], typeof outcome>),
+  chains: z.array(z.looseObject({ index: z.number().int(), text: z.string(), answer: z.string().nullable(), verified: z.boolean() })),
+});
+const headerLine = z.looseObject({ cotScResults: z.literal(1), settings: z.looseObject({}) });
+
+/** Whether `file` starts with a results header: a `cot-sc run --out` file rather than problems. */
+export async function isResultsFile(file: string): Promise<boolean> {
+  for await (const { value } of readJsonLines(file)) return isResultsHeader(value);
+  return false;
+}
+
+/**
+ * A finished (or interrupted) run's results file, streamed: its header, then each result line checked
+ * for the fields readers rely on (a bad line is an InputError naming the file, line and field). A torn
+ * last line, left by a run killed mid-write, is reported as invalid JSON like any other.
+ */
+export async function readResultsFile(file: string): Promise<{ header: ResultsHeader; results: AsyncGenerator<ProblemResult> }> {
+  const lines = readJsonLines(file);
+  const first = await lines.next();
+  if (first.done) throw new InputError("empty: expected a results file from cot-sc run --out", file);
+  if (first.value.error !== undefined) throw first.value.error;
+  const header = headerLine.safeParse(first.value.value);
+  if (!header.success) throw new InputError("no settings line: not a results file from cot-sc run --out", file, first.value.line);
+  async function* results(): AsyncGenerator<ProblemResult> {
+    for await (const { line, value, error } of lines) {
+      if (error !== undefined) throw error;
+      const parsed = resultLine.safeParse(value);
+      if (!parsed.success) throw inputErrorFromZod(parsed.error, file, line);
+      yield parsed.data as unknown as ProblemResult;
+    }
+  }
+  return { header: header.data as unknown as ResultsHeader, results: results() };
 }

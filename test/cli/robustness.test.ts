@@ -250,5 +250,45 @@ describe("distill through the real CLI", () => {
     const again = await cotSc(["distill", problems, "--limit", "1", "--out", out]);
     expect(again.code).toBe(2);
     expect(again.stderr).toMatch(/already holds results/);
+
+    // the same problems run with --out, then distilled from the results file: the same lines, nothing decoded
+    const results = join(directory, "distill-run.jsonl");
+    const run = await cotSc(["run", problems, "--limit", "6", "--samples", "6", "--out", results], 60_000);
+    expect(run.code, run.stderr).toBe(0);
+    const fromResults = join(directory, "distilled-from-results.jsonl");
+    const replayed = await cotSc(["distill", results, "--out", fromResults, "--json"]);
+    expect(replayed.code, replayed.stderr).toBe(0);
+    expect(JSON.parse(replayed.stdout)).toEqual(stats);
+    expect(readFileSync(fromResults, "utf8")).toBe(readFileSync(out, "utf8"));
+    // a stricter share keeps a subset of them
+    const strict = await cotSc(["distill", results, "--out", join(directory, "strict.jsonl"), "--min-share", "1", "--json"]);
+    expect(strict.code, strict.stderr).toBe(0);
+    expect(JSON.parse(strict.stdout).keptChains).toBeLessThanOrEqual(stats.keptChains);
+  });
+
+  it("refuses decoding flags on a results file, a bad result line (naming it), and --out on its own input", async () => {
+    const results = join(directory, "distill-replay.jsonl");
+    const run = await cotSc(replay(results));
+    expect(run.code, run.stderr).toBe(0);
+    const flagged = await cotSc(["distill", results, "--out", join(directory, "never.jsonl"), "--samples", "5", "--temperature", "1"]);
+    expect(flagged.code).toBe(2);
+    expect(flagged.stderr).toMatch(/--samples, --temperature cannot apply/);
+    expect(existsSync(join(directory, "never.jsonl"))).toBe(false);
+
+    const lines = readFileSync(results, "utf8").split("\n");
+    const broken = JSON.parse(lines[2]!);
+    delete broken.chains[0].verified;
+    const bad = join(directory, "distill-bad.jsonl");
+    writeFileSync(bad, [lines[0], lines[1], JSON.stringify(broken), ""].join("\n"));
+    const refused = await cotSc(["distill", bad, "--out", join(directory, "bad-out.jsonl")]);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/distill-bad\.jsonl:3 \(field "chains\.0\.verified"\)/);
+    noStackTrace(refused);
+
+    const before = readFileSync(results, "utf8");
+    const self = await cotSc(["distill", results, "--out", results, "--overwrite"]);
+    expect(self.code).toBe(2);
+    expect(self.stderr).toMatch(/is the input file/);
+    expect(readFileSync(results, "utf8")).toBe(before);
   });
 });
