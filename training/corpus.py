@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 
 import arith
 from dataclasses import dataclass
@@ -33,12 +34,13 @@ JOBS = ["washing cars", "tutoring", "babysitting", "walking dogs", "painting fen
 # with worked, 6 with placed; carryless is placed without carries or borrows, arith.part_moves; anchored is
 # carryless with the steps ordered and worded so that a number is copied next to where it was written,
 # see anchored(); restated is anchored with the numbers an apple or shopping step reads restated first, see
-# restated(); restated_apples is restated with shopping's lines as anchored writes them, see restated_apples())
+# restated(); restated_apples is restated with shopping's lines as anchored writes them, see restated_apples();
+# cued is restated_apples with each shopping purchase quoted from the question after a cue, see cued())
 CHAIN_FORMAT = os.environ.get("COT_SC_CHAIN_FORMAT", "worked")
-CHAIN_FORMATS = ("plain", "worked", "placed", "carryless", "anchored", "restated", "restated_apples")
+CHAIN_FORMATS = ("plain", "worked", "placed", "carryless", "anchored", "restated", "restated_apples", "cued")
 # the formats whose sums and differences are worked by place value, and those whose links never carry
-PLACED_FORMATS = ("placed", "carryless", "anchored", "restated", "restated_apples")
-CARRYLESS_FORMATS = ("carryless", "anchored", "restated", "restated_apples")
+PLACED_FORMATS = ("placed", "carryless", "anchored", "restated", "restated_apples", "cued")
+CARRYLESS_FORMATS = ("carryless", "anchored", "restated", "restated_apples", "cued")
 
 
 def anchored() -> bool:
@@ -53,7 +55,7 @@ def anchored() -> bool:
     line's `In `; a shopping chain opens with `Sara pays with $310.` and its last line starts the same way;
     an apple chain works out the younger's first share right before the line that subtracts it; the
     sharing chain quotes `Ruth gives a quarter of them to Leo` before dividing."""
-    return CHAIN_FORMAT in ("anchored", "restated", "restated_apples")
+    return CHAIN_FORMAT in ("anchored", "restated", "restated_apples", "cued")
 
 
 def restated() -> bool:
@@ -71,7 +73,7 @@ def restated() -> bool:
     English apple question from clause-by-clause choices (the total named once or twice, `Mom and Dad` or
     `the parents`, a complaint or none), the Chinese one writing 1 and 2 as 一 and 两 half the time (the
     tokenizer has no other number words)."""
-    return CHAIN_FORMAT in ("restated", "restated_apples")
+    return CHAIN_FORMAT in ("restated", "restated_apples", "cued")
 
 
 def restated_apples() -> bool:
@@ -82,7 +84,23 @@ def restated_apples() -> bool:
     start with the count (`6 candles for $20 each cost`), made the model guess the count it should copy (dev
     `medium` shopping 87% → 49%). The questions and every other line are drawn as in `restated`, with the same
     random numbers."""
-    return CHAIN_FORMAT == "restated_apples"
+    return CHAIN_FORMAT in ("restated_apples", "cued")
+
+
+def cued() -> bool:
+    """The `cued` chain format (phase 13): `restated_apples`, and a shopping chain quotes each purchase from
+    the question, starting from words that come right before it there, so that it is copied forward.
+
+    Phase 11's development chains (hard shopping, 14% a chain right) wrote the first item's line right, the
+    second's count right but not its name, and the third's count wrong in 82% of chains (a guess, or the
+    second's): `The cups cost $<<` needs the count that sits before `cups` in the question, found by
+    position. A copy runs forward from a match (what follows `$13 each` in the question is `, 12 shirts for
+    $7 each`), so each purchase line starts with the end of the previous purchase as the question wrote it,
+    which the line above has just written, and goes on with the question's words:
+    `Ruth buys 6 balls for $13 each: $<<6*13=…>>78.` then `$13 each, 12 shirts for $7 each: $<<12*7=…>>84.`
+    then `$7 each and 6 cups for $20 each: $<<6*20=…>>120.` The lines are made from the question's final
+    text (`cued_purchases`), so a reworded question is quoted as it reads. Same draws as `restated_apples`."""
+    return CHAIN_FORMAT == "cued"
 
 
 @dataclass(frozen=True)
@@ -301,7 +319,8 @@ def shopping(rng: random.Random, level: int) -> Problem:
         count, price = rng.randint(2, count_hi), rng.randint(2, price_hi)
         parts.append(f"{count} {plural} for ${price} each")
         before = f"{parts[-1]} cost " if restated() and not restated_apples() else f"The {plural} cost "
-        costs.append(s.calc(f"{count}*{price}", count * price, before, " dollars.", "$"))
+        # cued: a placeholder quote, made from the question's final text at the end (cued_purchases)
+        costs.append(s.calc(f"{count}*{price}", count * price, "" if cued() else before, "." if cued() else " dollars.", "$"))
     total = costs[0]
     if kinds > 1:
         expr = "+".join(map(str, costs))
@@ -321,7 +340,45 @@ def shopping(rng: random.Random, level: int) -> Problem:
     else:
         change = s.calc(f"{bill}-{total}", bill - total, f"{name} gets ", " dollars in change.", "$")
     q += f" {name} pays with ${bill}. How much change does {name} get?"
-    return Problem("shopping", level, "en", q, s.done(change), change)
+    chain = s.done(change)
+    if cued():
+        chain = cued_purchases(q, chain)
+    return Problem("shopping", level, "en", q, chain, change)
+
+
+PURCHASE_LINE = re.compile(r"^(.*?)\$<<(\d+)\*(\d+)=", re.M)
+
+
+def cued_purchases(question: str, chain: str) -> str:
+    """A `cued` shopping chain's purchase lines quoted from `question` as it reads (see cued()): each line
+    `…$<<count*price=…` gets the question's words for that purchase in front, led by the previous purchase's
+    price as the question writes it (the first by the buyer's name and verb). Called again on a reworded
+    question (reword.reword), so the quotes follow its words."""
+    lines = chain.split("\n")
+    at = 0
+    previous_tail = None
+    for i, line in enumerate(lines):
+        m = PURCHASE_LINE.match(line)
+        if m is None:
+            continue
+        count, price = m.group(2), m.group(3)
+        # the purchase: its count, then (no comma, no other $) its price, up to the clause's end
+        clause = re.compile(rf"(?<![\d$]){count} [^,$.]*?\${price}(?!\d)[^,.$]*?(?=, | and |\.)")
+        found = clause.search(question, at)
+        assert found is not None, (question, line)
+        if previous_tail is None:
+            # led by the buyer's name: the sentence's words from the name on (`Ruth buys `, `Ruth has $310 and buys `)
+            stop = question.rfind(". ", 0, found.start())
+            lead = question[stop + 2 if stop >= 0 else 0:found.start()]
+            name = re.search(r"(?:^|[ ,])([A-Z][a-z]+) [a-z]", lead)
+            quote = (lead[name.start(1):] if name is not None else lead) + found.group(0)
+        else:
+            quote = previous_tail + question[at:found.end()]
+        dollar = found.group(0).index("$")
+        previous_tail = found.group(0)[dollar:]
+        at = found.end()
+        lines[i] = f"{quote}: {line[m.start(0) + len(m.group(1)):]}"
+    return "\n".join(lines)
 
 
 # ---------------------------------------------------------------- sharing after giving some away

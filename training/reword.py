@@ -310,6 +310,8 @@ def reword(p: corpus.Problem, rng: random.Random, vocab: Vocabulary, phrase_rate
             question = re.sub(pattern, lambda m: m.expand(rng.choice(options)), question)
     # "A pen costs" -> "An ..." where the new item starts with a vowel
     question = re.sub(r"\bA ([aeiou])", r"An \1", question)
+    if p.family == "shopping" and corpus.cued():
+        chain = corpus.cued_purchases(question, chain)  # the quotes follow the question's new words
     return replace(p, question=question, chain=chain)
 
 
