@@ -46,8 +46,9 @@ def dev_questions() -> set[str]:
     return found
 
 
-# which reword vocabulary the stream's questions use: TRAIN (phases 3 to 11) or WIDE (phase 12 on)
-WORDING = {"train": reword.TRAIN, "wide": reword.WIDE}
+# which reword vocabulary the stream's questions use: TRAIN (phases 3 to 11), WIDE (phase 12) or WIDE without
+# its rates sentence orders (phase 13)
+WORDING = {"train": reword.TRAIN, "wide": reword.WIDE, "wide_steady_rates": reword.WIDE_STEADY_RATES}
 wording = reword.TRAIN
 
 
@@ -154,10 +155,12 @@ def main() -> None:
                          "with no link carrying or borrowing (arith.part_moves); anchored: carryless with copied numbers "
                          "next to exact anchors (phase 9; corpus.anchored); restated: anchored, an apple or shopping step's "
                          "numbers restated with their words first (phase 10; corpus.restated); restated_apples: "
-                         "restated for apples, shopping as anchored (phase 11; corpus.restated_apples)")
+                         "restated for apples, shopping as anchored (phase 11; corpus.restated_apples); cued: restated_apples "
+                         "with shopping's purchases quoted from the question after a cue (phase 13; corpus.cued)")
     ap.add_argument("--wording", choices=list(WORDING), default="train",
-                    help="the reword vocabulary of the questions: train (phases 3 to 11) or wide (phase 12 on: made-up "
-                         "names and objects, more phrasings; reword.WIDE)")
+                    help="the reword vocabulary of the questions: train (phases 3 to 11), wide (phase 12: made-up "
+                         "names and objects, more phrasings; reword.WIDE) or wide_steady_rates (phase 13: wide without "
+                         "its rates sentence orders; reword.WIDE_STEADY_RATES)")
     ap.add_argument("--work", default=WORK, help="where the state, weights and meta go (two runs side by side need two)")
     args = ap.parse_args()
     corpus.CHAIN_FORMAT = args.chain_format
