@@ -11,12 +11,14 @@
 #      then on fixtures medium + hard (20 chains, seed 1, the model's defaults), as issue 12 measures them
 # Every step is skipped when its output exists, so the script resumes after an interruption (the
 # fine-tunes resume from their own saved state).
-#   training/self_improve.sh [MINUTES] [WORK] [CHAIN_FORMAT] [SEED] [FRESH_SEED]
+#   training/self_improve.sh [MINUTES] [WORK] [CHAIN_FORMAT] [SEED] [FRESH_SEED] [WORDING]
 # MINUTES of training (default 60; about 2 hours in all on 2 cores), WORK the round's folder (default
 # training/work/round6; the phase-4 round lives in training/work/round), CHAIN_FORMAT the corpus's chain
 # format, which must be the one the shipped weights were trained on (default placed, phase 6's), SEED the
 # fine-tunes' stream seed (default 305) and FRESH_SEED the unlabeled problems' (default 9001; a round on
-# weights that already trained on distilled chains of those problems needs another, so that they are fresh).
+# weights that already trained on distilled chains of those problems needs another, so that they are fresh),
+# WORDING the corpus's wording, again the shipped weights' own (default train; phase 12 on: wide or
+# wide_steady_rates), so that the control B trains on the very stream the shipped model left off on.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MINUTES=${1:-60}
@@ -24,6 +26,7 @@ W=${2:-training/work/round6}
 FORMAT=${3:-placed}
 SEED=${4:-305}
 FRESH_SEED=${5:-9001}
+WORDING=${6:-train}
 mkdir -p "$W"
 CLI="node dist/cli/main.js"
 SHIPPED=models/cot-sc-gpt2-tiny
@@ -45,7 +48,7 @@ train() {  # $1: A or B, then extra arguments
   local resume=()
   [ -s "$W/train$name/worked-state.pt" ] && resume=(--resume)
   nice -n 15 training/run_worked.sh --init "$SHIPPED/pytorch_checkpoint.pt" --seed "$SEED" --lr 6e-4 \
-    --minutes "$MINUTES" --threads 1 --chain-format "$FORMAT" --work "$W/train$name" "${resume[@]}" "$@" \
+    --minutes "$MINUTES" --threads 1 --chain-format "$FORMAT" --wording "$WORDING" --work "$W/train$name" "${resume[@]}" "$@" \
     > "$W/train$name.log" 2>&1
 }
 train A --distilled "$W/distilled.jsonl" --distilled-share 0.3 &
