@@ -37,11 +37,10 @@ JOBS = ["washing cars", "tutoring", "babysitting", "walking dogs", "painting fen
 # restated(); restated_apples is restated with shopping's lines as anchored writes them, see restated_apples();
 # cued is restated_apples with each shopping purchase quoted from the question after a cue, see cued())
 CHAIN_FORMAT = os.environ.get("COT_SC_CHAIN_FORMAT", "worked")
-CHAIN_FORMATS = ("plain", "worked", "placed", "carryless", "anchored", "restated", "restated_apples", "cued",
-                 "cued_rates")
+CHAIN_FORMATS = ("plain", "worked", "placed", "carryless", "anchored", "restated", "restated_apples", "cued")
 # the formats whose sums and differences are worked by place value, and those whose links never carry
-PLACED_FORMATS = ("placed", "carryless", "anchored", "restated", "restated_apples", "cued", "cued_rates")
-CARRYLESS_FORMATS = ("carryless", "anchored", "restated", "restated_apples", "cued", "cued_rates")
+PLACED_FORMATS = ("placed", "carryless", "anchored", "restated", "restated_apples", "cued")
+CARRYLESS_FORMATS = ("carryless", "anchored", "restated", "restated_apples", "cued")
 
 
 def anchored() -> bool:
@@ -56,7 +55,7 @@ def anchored() -> bool:
     line's `In `; a shopping chain opens with `Sara pays with $310.` and its last line starts the same way;
     an apple chain works out the younger's first share right before the line that subtracts it; the
     sharing chain quotes `Ruth gives a quarter of them to Leo` before dividing."""
-    return CHAIN_FORMAT in ("anchored", "restated", "restated_apples", "cued", "cued_rates")
+    return CHAIN_FORMAT in ("anchored", "restated", "restated_apples", "cued")
 
 
 def restated() -> bool:
@@ -74,7 +73,7 @@ def restated() -> bool:
     English apple question from clause-by-clause choices (the total named once or twice, `Mom and Dad` or
     `the parents`, a complaint or none), the Chinese one writing 1 and 2 as 一 and 两 half the time (the
     tokenizer has no other number words)."""
-    return CHAIN_FORMAT in ("restated", "restated_apples", "cued", "cued_rates")
+    return CHAIN_FORMAT in ("restated", "restated_apples", "cued")
 
 
 def restated_apples() -> bool:
@@ -85,7 +84,7 @@ def restated_apples() -> bool:
     start with the count (`6 candles for $20 each cost`), made the model guess the count it should copy (dev
     `medium` shopping 87% → 49%). The questions and every other line are drawn as in `restated`, with the same
     random numbers."""
-    return CHAIN_FORMAT in ("restated_apples", "cued", "cued_rates")
+    return CHAIN_FORMAT in ("restated_apples", "cued")
 
 
 def cued() -> bool:
@@ -101,21 +100,7 @@ def cued() -> bool:
     `Ruth buys 6 balls for $13 each: $<<6*13=…>>78.` then `$13 each, 12 shirts for $7 each: $<<12*7=…>>84.`
     then `$7 each and 6 cups for $20 each: $<<6*20=…>>120.` The lines are made from the question's final
     text (`cued_purchases`), so a reworded question is quoted as it reads. Same draws as `restated_apples`."""
-    return CHAIN_FORMAT in ("cued", "cued_rates")
-
-
-def cued_rates() -> bool:
-    """The `cued_rates` chain format: `cued`, and a rates chain (two days or more) quotes the question for
-    every line after the first in the same way (`cued_rate_lines`).
-
-    Phase 12's development chains wrote the days wrong in `In 6 days Maya earns` (76% of medium's rates
-    chains, 50% of hard's: a number that must come first, found by position), and in reworded questions the
-    bonus and the money spent too (79% and 71% of reworded hard's chains): `With the bonus that is` and
-    `Maya has $<<` name no words of the question to copy after. So the days line quotes `4 hours a day, for
-    6 days` (the hours were the first line's last operand), and the bonus and spending lines each quote the
-    question's next sentence led by the end of the previous quote: `6 days. Maya also gets a $41 bonus:
-    $<<…`, `$41 bonus. Maya spends $324: $<<…>>12 left.` Same draws as `cued`."""
-    return CHAIN_FORMAT == "cued_rates"
+    return CHAIN_FORMAT == "cued"
 
 
 @dataclass(frozen=True)
@@ -487,39 +472,7 @@ def rates(rng: random.Random, level: int) -> Problem:
     spent = rng.randint(1, total - 1)
     answer = s.calc(f"{total}-{spent}", total - spent, f"{name} has ", " dollars left.", "$")
     q += f" {name} spends ${spent}. How much money does {name} have left?"
-    chain = s.done(answer)
-    if cued_rates():
-        chain = cued_rate_lines(q, chain)
-    return Problem("rates", level, "en", q, chain, answer)
-
-
-RATE_LINE = re.compile(r"^(.*?)\$<<(\d+)([-+*])(\d+)=", re.M)
-
-
-def cued_rate_lines(question: str, chain: str) -> str:
-    """A `cued_rates` chain's lines after the first quoted from `question` as it reads (see cued_rates()):
-    each line `…$<<a op b=…` gets the question's words that hold `b` in front. Chains of one day (one
-    calculation, or a wage and what is spent) are left as they are. Called again on a reworded question
-    (reword.reword), so the quotes follow its words."""
-    lines = chain.split("\n")
-    steps = [(i, m) for i, m in ((i, RATE_LINE.match(line)) for i, line in enumerate(lines)) if m is not None]
-    if len(steps) < 3:
-        return chain
-    hours, (i, m) = steps[0][1].group(4), steps[1]
-    days = m.group(4)
-    clause = re.search(rf"(?<!\d){hours} hours a day, for {days} days", question)
-    assert clause is not None, (question, chain)
-    lines[i] = f"{clause.group(0)}: {lines[i][m.start(0) + len(m.group(1)):]}"
-    tail, at = f"{days} days", clause.end()
-    for i, m in steps[2:]:
-        # the sentence that holds the number, led by the previous quote's end (its number on)
-        found = re.compile(rf"\${m.group(4)}(?!\d)").search(question, at)
-        assert found is not None, (question, lines[i])
-        end = question.index(".", found.end())
-        quote = tail + question[at:end]
-        tail, at = question[found.start():end], end
-        lines[i] = f"{quote}: {lines[i][m.start(0) + len(m.group(1)):]}"
-    return "\n".join(lines)
+    return Problem("rates", level, "en", q, s.done(answer), answer)
 
 
 # ---------------------------------------------------------------- ages

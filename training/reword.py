@@ -312,8 +312,6 @@ def reword(p: corpus.Problem, rng: random.Random, vocab: Vocabulary, phrase_rate
     question = re.sub(r"\bA ([aeiou])", r"An \1", question)
     if p.family == "shopping" and corpus.cued():
         chain = corpus.cued_purchases(question, chain)  # the quotes follow the question's new words
-    if p.family == "rates" and corpus.cued_rates():
-        chain = corpus.cued_rate_lines(question, chain)
     return replace(p, question=question, chain=chain)
 
 

@@ -156,8 +156,7 @@ def main() -> None:
                          "next to exact anchors (phase 9; corpus.anchored); restated: anchored, an apple or shopping step's "
                          "numbers restated with their words first (phase 10; corpus.restated); restated_apples: "
                          "restated for apples, shopping as anchored (phase 11; corpus.restated_apples); cued: restated_apples "
-                         "with shopping's purchases quoted from the question after a cue (phase 13; corpus.cued); cued_rates: cued "
-                         "with rates' days, bonus and spending quoted the same way (corpus.cued_rates)")
+                         "with shopping's purchases quoted from the question after a cue (phase 13; corpus.cued)")
     ap.add_argument("--wording", choices=list(WORDING), default="train",
                     help="the reword vocabulary of the questions: train (phases 3 to 11), wide (phase 12: made-up "
                          "names and objects, more phrasings; reword.WIDE) or wide_steady_rates (phase 13: wide without "
