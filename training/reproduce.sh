@@ -36,8 +36,7 @@ training/run_worked.sh --init training/work/phase9/worked.pt --seed 311 --lr 5e-
   --chain-format restated_apples --work training/work/phase11   # --resume after an interruption
 training/run_worked.sh --init training/work/phase11/worked.pt --seed 312 --lr 5e-4 --minutes 80 \
   --chain-format restated_apples --wording wide --work training/work/phase12   # --resume after an interruption
-training/python.sh training/reexport.py --checkpoint training/work/phase12/worked.pt
+training/run_worked.sh --init training/work/phase12/worked.pt --seed 313 --lr 5e-4 --minutes 80 \
+  --chain-format cued --wording wide_steady_rates --work training/work/phase13   # --resume after an interruption
+training/python.sh training/reexport.py --checkpoint training/work/phase13/worked.pt
 /usr/bin/python3 training/fixture_eval.py
-# phase 13 (started, not yet measured or shipped):
-# training/run_worked.sh --init training/work/phase12/worked.pt --seed 313 --lr 5e-4 --minutes 80 \
-#   --chain-format cued --wording wide_steady_rates --work training/work/phase13
