@@ -1,9 +1,9 @@
 """Fresh problems for a self-improvement round (issue 17): generated like the training corpus (every
-family and level, most reworded with the TRAIN vocabulary), none of them a fixture or development
-question, from a seed the training stream does not use. Gold answers are kept in `answer`, but
+family and level, most reworded, with `--wording` the vocabulary the shipped weights were trained on),
+none of them a fixture or development question, from a seed the training stream does not use. Gold answers are kept in `answer`, but
 `cot-sc distill` uses them only to report its pseudo-labels' precision, never to select.
 
-    /usr/bin/python3 training/fresh_problems.py --count 2000 --seed 9001 > training/work/fresh.jsonl
+    /usr/bin/python3 training/fresh_problems.py --count 2000 --seed 9001 [--wording wide] > training/work/fresh.jsonl
 """
 from __future__ import annotations
 
@@ -14,15 +14,20 @@ import random
 import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
+import train_worked  # noqa: E402
 from train import fixture_questions  # noqa: E402
-from train_worked import dev_questions, problem  # noqa: E402
+from train_worked import WORDING, dev_questions, problem  # noqa: E402
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--count", type=int, default=2000)
     ap.add_argument("--seed", type=int, default=9001)
+    ap.add_argument("--wording", choices=list(WORDING), default="train",
+                    help="the reworded questions' vocabulary (train_worked.py's --wording; the shipped weights' own)")
     args = ap.parse_args()
+    # why: problem() rewords with train_worked's module-level wording, which its own main() sets from --wording
+    train_worked.wording = WORDING[args.wording]
     rng = random.Random(args.seed)
     held_out = fixture_questions() | dev_questions()
     seen: set[str] = set()

@@ -18,7 +18,8 @@
 # fine-tunes' stream seed (default 305) and FRESH_SEED the unlabeled problems' (default 9001; a round on
 # weights that already trained on distilled chains of those problems needs another, so that they are fresh),
 # WORDING the corpus's wording, again the shipped weights' own (default train; phase 12 on: wide or
-# wide_steady_rates), so that the control B trains on the very stream the shipped model left off on.
+# wide_steady_rates), so that the control B trains on the very stream the shipped model left off on (and the
+# fresh problems are reworded in it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MINUTES=${1:-60}
@@ -31,7 +32,7 @@ mkdir -p "$W"
 CLI="node dist/cli/main.js"
 SHIPPED=models/cot-sc-gpt2-tiny
 
-[ -s "$W/fresh.jsonl" ] || /usr/bin/python3 training/fresh_problems.py --count 2000 --seed "$FRESH_SEED" > "$W/fresh.jsonl"
+[ -s "$W/fresh.jsonl" ] || /usr/bin/python3 training/fresh_problems.py --count 2000 --seed "$FRESH_SEED" --wording "$WORDING" > "$W/fresh.jsonl"
 if [ ! -s "$W/distill.json" ]; then
   # solved into a results file first (written as each problem finishes, resumed after an interruption),
   # then distilled from it without decoding
