@@ -22,7 +22,8 @@
  *    node-llama-cpp ships (compiled here with gcc against the llama.cpp sources node-llama-cpp carries as a
  *    git bundle), decoding from its main thread with ggml's own threadpool, one unified KV cache with the
  *    prompt's cells shared by the k sequences. Its greedy ids are checked against cot-sc's too (f32 cache,
- *    flash attention off), then it is timed like the rows above. Without gcc or git its rows say why.
+ *    flash attention off), then it is timed like the rows above, at the run's threads and (since cot-sc
+ *    decodes small batches on one thread) at one thread as well. Without gcc or git its rows say why.
  * Writes bench/results/llama-peer.{md,json}.
  */
 import { execFileSync } from "node:child_process";
@@ -119,10 +120,10 @@ interface HarnessResult {
   decodeTokensPerSecond: number;
   ids: number[];
 }
-function runHarness(k: number, tokens: number, flashAttention: boolean, kv: "f32" | "f16", repeats: number, greedy: boolean): HarnessResult {
+function runHarness(k: number, tokens: number, flashAttention: boolean, kv: "f32" | "f16", repeats: number, greedy: boolean, harnessThreads = threads): HarnessResult {
   const stdout = execFileSync(
     harness.path!,
-    [ggufPath!, promptIds.join(","), String(k), String(tokens), String(threads), flashAttention ? "1" : "0", kv, String(repeats), greedy ? "1" : "0"],
+    [ggufPath!, promptIds.join(","), String(k), String(tokens), String(harnessThreads), flashAttention ? "1" : "0", kv, String(repeats), greedy ? "1" : "0"],
     { env: { ...process.env, LLAMA_HARNESS_LIBS: llamaLibraries! }, maxBuffer: 1 << 24 },
   ).toString();
   return JSON.parse(stdout.trim().split("\n").pop()!) as HarnessResult;
@@ -280,6 +281,8 @@ interface Timing {
   k: number;
   /** llama.cpp only. */
   flashAttention?: boolean;
+  /** The C harness's threads, where not the run's `--threads`. */
+  threads?: number;
   /** The k prompts' prefill (cot-sc prefills a prompt once for all its chains; llama.cpp once per sequence). */
   prefillMs: number;
   decodeTokensPerSecond: number;
@@ -347,15 +350,16 @@ async function timeCotSc(k: number): Promise<Timing> {
   }
 }
 
-function timeHarness(k: number, flashAttention: boolean): Timing {
-  const result = runHarness(k, timingTokens, flashAttention, "f16", TIMED_RUNS, false);
-  return { engine: "llama.cpp C harness", k, flashAttention, prefillMs: result.prefillMs, decodeTokensPerSecond: result.decodeTokensPerSecond };
+/** `harnessThreads` below `threads`: cot-sc runs small batches on one thread, so llama.cpp gets that try too. */
+function timeHarness(k: number, flashAttention: boolean, harnessThreads = threads): Timing {
+  const result = runHarness(k, timingTokens, flashAttention, "f16", TIMED_RUNS, false, harnessThreads);
+  return { engine: "llama.cpp C harness", k, flashAttention, threads: harnessThreads, prefillMs: result.prefillMs, decodeTokensPerSecond: result.decodeTokensPerSecond };
 }
 
 const timings: Timing[] = [];
 if (!flags["no-timing"]) {
   for (const k of ks) {
-    const harnessRows = harness.path ? [timeHarness(k, false), timeHarness(k, true)] : [];
+    const harnessRows = harness.path ? [timeHarness(k, false), timeHarness(k, true), ...(threads > 1 ? [timeHarness(k, false, 1), timeHarness(k, true, 1)] : [])] : [];
     for (const timing of [await timeCotSc(k), await timeLlama(k, false), await timeLlama(k, true), ...harnessRows]) {
       timings.push(timing);
       log(JSON.stringify(timing));
@@ -396,7 +400,9 @@ if (timings.length > 0) {
   for (const t of timings) {
     const cotSc = timings.find((c) => c.engine === "cot-sc" && c.k === t.k)!;
     const name =
-      t.engine === "cot-sc" ? "cot-sc" : `${t.engine === "llama.cpp" ? "llama.cpp (node-llama-cpp)" : "llama.cpp (C harness, main thread)"}, flash attention ${t.flashAttention ? "on" : "off"}`;
+      t.engine === "cot-sc"
+        ? "cot-sc"
+        : `${t.engine === "llama.cpp" ? "llama.cpp (node-llama-cpp)" : `llama.cpp (C harness, main thread${t.threads !== undefined && t.threads !== threads ? `, ${t.threads} thread${t.threads === 1 ? "" : "s"}` : ""})`}, flash attention ${t.flashAttention ? "on" : "off"}`;
     lines.push(`| ${t.k} | ${name} | ${t.prefillMs.toFixed(1)} | ${t.decodeTokensPerSecond.toFixed(0)} | ${(cotSc.decodeTokensPerSecond / t.decodeTokensPerSecond).toFixed(2)} |`);
   }
 }
