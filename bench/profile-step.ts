@@ -29,7 +29,7 @@ const scratch = mkdtempSync(join(tmpdir(), "cot-sc-profile-"));
 try {
   const model = await loadModel(resolve(flags.model ?? process.env.COT_SC_MODEL ?? SHIPPED_MODEL), {
     graph: "split-cache",
-    session: { intraOpThreads: threads, narrowRows: 0, profilePrefix: join(scratch, "decode") },
+    session: { intraOpThreads: threads, profilePrefix: join(scratch, "decode") },
   });
   const promptIds = model.encode(`Q: ${question}\nA: `);
   const run = (maxTokens: number): ReturnType<typeof decode> =>

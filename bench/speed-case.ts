@@ -14,7 +14,7 @@ import { loadModel, type LoadedModel } from "../src/model/loaded-model.js";
 
 /** What bench/speed.ts asks of one case. */
 export interface CaseRequest {
-  contender: "cot-sc" | "cot-sc-wide" | "cot-sc-one-at-a-time" | "optimum" | "transformers-js" | "matmul" | "bandwidth";
+  contender: "cot-sc" | "cot-sc-one-at-a-time" | "optimum" | "transformers-js" | "matmul" | "bandwidth";
   k: number;
   modelDirectory: string;
   promptIds: number[];
@@ -81,9 +81,8 @@ async function cotSc(model: LoadedModel, count: number, maxTokens: number, seed:
   return result.generatedTokens;
 }
 
-/** `narrowRows`: 0 runs every step on all the threads (cot-sc-wide: cot-sc before the one-thread session for small batches). */
-async function runCotSc(graph: "split-cache" | "optimum", narrowRows?: number): Promise<CaseResult> {
-  const model = await loadModel(request.modelDirectory, { graph, session: { intraOpThreads: request.threads, ...(narrowRows === undefined ? {} : { narrowRows }) } });
+async function runCotSc(graph: "split-cache" | "optimum"): Promise<CaseResult> {
+  const model = await loadModel(request.modelDirectory, { graph, session: { intraOpThreads: request.threads } });
   await cotSc(model, request.k, Math.min(8, request.newTokens), 99); // warm-up: first runs allocate and tune
   const measured = await best(() => cotSc(model, request.k, request.newTokens, 1));
   await model.close();
@@ -187,7 +186,6 @@ async function runBandwidth(): Promise<CaseResult> {
 
 const runners: Record<CaseRequest["contender"], () => Promise<CaseResult>> = {
   "cot-sc": () => runCotSc("split-cache"),
-  "cot-sc-wide": () => runCotSc("split-cache", 0),
   optimum: () => runCotSc("optimum"),
   "cot-sc-one-at-a-time": runOneAtATime,
   "transformers-js": runTransformersJs,

@@ -12,8 +12,6 @@
  * k chains of exactly N generated tokens each (EOS ignored), sampled at temperature 1, for k = 1, 8, 32, 64
  * (--quick: 1, 8, 32, fewer tokens):
  * - cot-sc: k chains batched after one shared prefill, split-cache graph;
- * - cot-sc on all threads: the same, every step on the full thread pool (no one-thread session for small
- *   batches: SessionTuning.narrowRows 0), so that the ratio of the two is measured in each run;
  * - cot-sc one at a time: the same k chains as k separate k = 1 jobs;
  * - the naive Optimum loop (presents fed back as past), batched, through the same decoder;
  * - Transformers.js: k copies of the prompt in one batch (it has no num_return_sequences);
@@ -174,7 +172,6 @@ try {
 
   for (const k of KS) {
     await measure("cot-sc", k);
-    await measure("cot-sc-wide", k);
     await measure("cot-sc-one-at-a-time", k, { sequentialChains: Math.min(k, SEQUENTIAL_CHAINS) });
     await measure("optimum", k);
     await measure("transformers-js", k, { transformersRoot });
@@ -211,12 +208,12 @@ try {
     "",
     "Tokens per second (higher is better), and cot-sc's ratio to each:",
     "",
-    "| k | cot-sc batched | on all threads | one at a time | Optimum loop | Transformers.js | PyTorch loop | cot-sc / on all threads | cot-sc / one at a time | cot-sc / Optimum | cot-sc / Transformers.js | cot-sc / PyTorch | cot-sc / its k = 1 |",
-    "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    "| k | cot-sc batched | one at a time | Optimum loop | Transformers.js | PyTorch loop | cot-sc / one at a time | cot-sc / Optimum | cot-sc / Transformers.js | cot-sc / PyTorch | cot-sc / its k = 1 |",
+    "|---|---|---|---|---|---|---|---|---|---|---|",
   ];
   for (const k of KS) {
     const batched = find("cot-sc", k)?.tokensPerSecond;
-    const others = (["cot-sc-wide", "cot-sc-one-at-a-time", "optimum", "transformers-js", "pytorch"] as const).map((c) => find(c, k)?.tokensPerSecond);
+    const others = (["cot-sc-one-at-a-time", "optimum", "transformers-js", "pytorch"] as const).map((c) => find(c, k)?.tokensPerSecond);
     lines.push(
       `| ${k} | ${[batched, ...others].map((x) => number(x)).join(" | ")} | ${others.map((other) => ratio(batched, other)).join(" | ")} | ${ratio(batched, k1)} |`,
     );

@@ -62,12 +62,6 @@ export interface DecodeResult {
 export interface DecoderModel {
   /** The graph each decode step runs. */
   session: ort.InferenceSession;
-  /**
-   * The same graph on one intra-op thread, for steps of at most `maxRows` rows: at small batches
-   * onnxruntime's hand-off of every small operator between threads costs more than the second thread
-   * gives (see SessionTuning.narrowRows). Absent: every step runs on `session`.
-   */
-  narrow?: { session: ort.InferenceSession; maxRows: number };
   signature: GraphSignature;
   /**
    * The graph prompts are prefilled with: the step graph itself, except for split-cache models, whose

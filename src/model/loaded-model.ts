@@ -1,5 +1,3 @@
-import { availableParallelism } from "node:os";
-
 import { ModelLoadError } from "../errors.js";
 import { loadTokenizer, type LoadedTokenizer } from "../tokenizer/index.js";
 import type { CacheFactory, DecoderModel } from "./decoder.js";
@@ -8,7 +6,7 @@ import { chooseDevice, type DeviceChoice, type DeviceRequest } from "./device.js
 import { KV_GRAPHS, KvHelpers } from "./kv-helpers.js";
 import { type ModelFiles, resolveModelDirectory } from "./model-dir.js";
 import { PresentKvCache } from "./present-cache.js";
-import { createSession, type GraphSignature, NARROW_ROWS, readSignature, type SessionTuning } from "./session.js";
+import { createSession, type GraphSignature, readSignature, type SessionTuning } from "./session.js";
 import { SplitKvCache } from "./split-cache.js";
 
 /** Which graph to decode with: cot-sc's split-cache export when the directory has one, else Optimum's. */
@@ -85,14 +83,6 @@ export async function loadModel(directory: string, options: LoadModelOptions = {
     prefill = { session, signature };
     helpers = await KvHelpers.create("webgpu", signature.kvType);
   }
-  let narrow: DecoderModel["narrow"];
-  const threads = tuning.intraOpThreads ?? availableParallelism();
-  const narrowRows = tuning.narrowRows ?? NARROW_ROWS;
-  if (device.device === "cpu" && threads > 1 && narrowRows > 0) {
-    // why: the profile, if any, is of the main decode session; a second trace would interleave with it
-    const { profilePrefix: _profiled, ...narrowTuning } = tuning;
-    narrow = { session: await createSession(graphPath, { ...narrowTuning, intraOpThreads: 1 }), maxRows: narrowRows };
-  }
   const logitsMeta = session.outputMetadata.find((m) => m.name === "logits");
   const declared = logitsMeta?.isTensor ? logitsMeta.shape[2] : undefined;
   return {
@@ -101,7 +91,6 @@ export async function loadModel(directory: string, options: LoadModelOptions = {
     graphPath,
     device,
     session,
-    ...(narrow ? { narrow } : {}),
     signature,
     prefill,
     caches: cacheFactory(signature, prefill.signature, helpers),
@@ -112,7 +101,6 @@ export async function loadModel(directory: string, options: LoadModelOptions = {
     logitsWidth: typeof declared === "number" ? declared : tokenizer.vocabSize,
     close: async () => {
       await session.release();
-      await narrow?.session.release();
       if (prefill.session !== session) await prefill.session.release();
       await helpers?.release();
     },

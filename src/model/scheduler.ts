@@ -660,9 +660,7 @@ export class Scheduler {
     // cache's outputs keep their shapes while the batch does, so a lane keeps one set per batch width
     const bound = lane.outputs?.batch === batch ? lane.outputs.fetches : undefined;
     const inputs = { ...cache.feeds(), ...feeds };
-    const { narrow } = this.model;
-    const session = narrow !== undefined && batch <= narrow.maxRows ? narrow.session : this.model.session;
-    const outputs = bound ? await session.run(inputs, bound) : await session.run(inputs);
+    const outputs = bound ? await this.model.session.run(inputs, bound) : await this.model.session.run(inputs);
     if (bound === undefined && cache.fixedOutputs && this.options.bindOutputs !== false) lane.outputs = { batch, fetches: emptyLike(outputs) };
     cache.update(outputs, 1);
     lane.logits = outputs.logits!;

@@ -9,13 +9,6 @@ import type { ModelConfig } from "./model-dir.js";
 export interface SessionTuning {
   /** Threads inside one operator. Default: the machine's cores. */
   intraOpThreads?: number;
-  /**
-   * Decode steps of at most this many rows run on a second session of the same graph with one intra-op
-   * thread (CPU only, when `intraOpThreads` > 1): at small batches onnxruntime's hand-off of each of the
-   * step's ~300 small operators between threads costs more than the second thread gives (bench:speed
-   * measures both). The two sessions compute bitwise the same logits. 0: off. Default {@link NARROW_ROWS}.
-   */
-  narrowRows?: number;
   /** Default "all". */
   graphOptimizationLevel?: "disabled" | "basic" | "extended" | "all";
   /** Execution providers in order of preference. Default `["cpu"]`. */
@@ -28,9 +21,6 @@ export interface SessionTuning {
    */
   profilePrefix?: string;
 }
-
-/** Default of {@link SessionTuning.narrowRows}: measured on 2 cores (bench:speed's narrow rows). */
-export const NARROW_ROWS = 4;
 
 /** The decoder graph's layout, read from the session's input and output names. */
 export type GraphLayout = "split-cache" | "optimum";

@@ -354,38 +354,3 @@ describe("the calculator in the worker", () => {
     }
   });
 });
-
-test("steps of a few rows run on the one-thread session, wider ones on the pool, with the same chains as every step on the pool", async () => {
-  const narrowed = await loadModel(SHIPPED_MODEL, { graph: "split-cache", session: { intraOpThreads: 2, narrowRows: 4 } });
-  const pooled = await loadModel(SHIPPED_MODEL, { graph: "split-cache", session: { intraOpThreads: 2, narrowRows: 0 } });
-  try {
-    expect(pooled.narrow).toBeUndefined();
-    expect(narrowed.narrow?.maxRows).toBe(4);
-    // count each real session's runs (the sessions themselves run; only the count is added)
-    const runs = { narrow: 0, pool: 0 };
-    const count = (session: ort.InferenceSession, key: keyof typeof runs): void => {
-      const run = session.run.bind(session) as (...args: unknown[]) => ReturnType<ort.InferenceSession["run"]>;
-      (session as { run: unknown }).run = (...args: unknown[]) => ((runs[key] += 1), run(...args));
-    };
-    count(narrowed.narrow!.session, "narrow");
-    count(narrowed.session, "pool");
-    // two prompts of 4 chains each: the short sum's chains end long before the word problem's, so the batch
-    // runs at 8 rows, then at 4 and fewer
-    const job: DecodeJob = {
-      groups: reference.records.map((r, g) => ({ promptIds: r.input_ids, count: 4, seed: 11 + g, firstIndex: 0 })),
-      maxTokens: 160,
-      sampling: { temperature: 1, topK: 0, topP: 1 },
-      stop: reference.stops,
-      stopAtAnswerLine: true,
-    };
-    const mixed = await decode(narrowed, job, noHooks);
-    const pool = await decode(pooled, job, noHooks);
-    expect(runs.pool).toBeGreaterThan(0);
-    expect(runs.narrow).toBeGreaterThan(0);
-    expect(runs.narrow + runs.pool).toBe(mixed.steps);
-    expect(mixed.groups[0]!.map((c) => [c.text, c.logprob])).toEqual(pool.groups[0]!.map((c) => [c.text, c.logprob]));
-  } finally {
-    await narrowed.close();
-    await pooled.close();
-  }
-});
