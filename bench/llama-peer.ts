@@ -22,8 +22,8 @@
  *    node-llama-cpp ships (compiled here with gcc against the llama.cpp sources node-llama-cpp carries as a
  *    git bundle), decoding from its main thread with ggml's own threadpool, one unified KV cache with the
  *    prompt's cells shared by the k sequences. Its greedy ids are checked against cot-sc's too (f32 cache,
- *    flash attention off), then it is timed like the rows above, at the run's threads and (since cot-sc
- *    decodes small batches on one thread) at one thread as well. Without gcc or git its rows say why.
+ *    flash attention off), then it is timed like the rows above, at the run's threads and at one thread
+ *    (ggml's threadpool hand-offs cost most at small k). Without gcc or git its rows say why.
  * Writes bench/results/llama-peer.{md,json}.
  */
 import { execFileSync } from "node:child_process";
@@ -350,7 +350,7 @@ async function timeCotSc(k: number): Promise<Timing> {
   }
 }
 
-/** `harnessThreads` below `threads`: cot-sc runs small batches on one thread, so llama.cpp gets that try too. */
+/** `harnessThreads` below `threads`: a small batch may decode faster without the threadpool's hand-offs. */
 function timeHarness(k: number, flashAttention: boolean, harnessThreads = threads): Timing {
   const result = runHarness(k, timingTokens, flashAttention, "f16", TIMED_RUNS, false, harnessThreads);
   return { engine: "llama.cpp C harness", k, flashAttention, threads: harnessThreads, prefillMs: result.prefillMs, decodeTokensPerSecond: result.decodeTokensPerSecond };
