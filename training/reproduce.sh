@@ -7,7 +7,8 @@
 # 2,000 unlabeled problems mixed into the corpus, beside a control fine-tune), phase 8 (the carryless
 # chain format: sums and differences with no carry or borrow in any link), phase 9 (the anchored chain
 # format: numbers the model must copy written right after words it can match exactly), phase 11 (the
-# restated_apples format: the apple chains restate the question's numbers with their words), export, evaluation
+# restated_apples format: the apple chains restate the question's numbers with their words), phase 12 (the
+# same in a much wider wording), phase 14 (phase 12's chains with the rates sentences in steady orders), export, evaluation
 # (through cot-sc: run `npm ci` first). See models/cot-sc-gpt2-tiny/MODEL_CARD.md for the times.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,7 +37,8 @@ training/run_worked.sh --init training/work/phase9/worked.pt --seed 311 --lr 5e-
   --chain-format restated_apples --work training/work/phase11   # --resume after an interruption
 training/run_worked.sh --init training/work/phase11/worked.pt --seed 312 --lr 5e-4 --minutes 80 \
   --chain-format restated_apples --wording wide --work training/work/phase12   # --resume after an interruption
-training/run_worked.sh --init training/work/phase12/worked.pt --seed 313 --lr 5e-4 --minutes 80 \
-  --chain-format cued --wording wide_steady_rates --work training/work/phase13   # --resume after an interruption
-training/python.sh training/reexport.py --checkpoint training/work/phase13/worked.pt
+# phase 13 (cued, seed 313) was shipped before phase 14, which starts from phase 12's weights as well
+training/run_worked.sh --init training/work/phase12/worked.pt --seed 314 --lr 5e-4 --minutes 80 \
+  --chain-format restated_apples --wording wide_steady_rates --work training/work/phase14   # --resume after an interruption
+training/python.sh training/reexport.py --checkpoint training/work/phase14/worked.pt
 /usr/bin/python3 training/fixture_eval.py
