@@ -1,7 +1,8 @@
 """Fresh problems for a self-improvement round (issue 17): generated like the training corpus (every
 family and level, most reworded, with `--wording` the vocabulary the shipped weights were trained on),
-none of them a fixture or development question, from a seed the training stream does not use. Gold answers are kept in `answer`, but
-`cot-sc distill` uses them only to report its pseudo-labels' precision, never to select.
+none of them a fixture or development question, from a seed the training stream does not use. Gold
+answers are kept in `answer`, but `cot-sc distill` uses them only to report its pseudo-labels' precision,
+never to select.
 
     /usr/bin/python3 training/fresh_problems.py --count 2000 --seed 9001 [--wording wide] > training/work/fresh.jsonl
 """
