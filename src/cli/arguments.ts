@@ -44,7 +44,7 @@ export const OPTIONS = {
   window: { type: "string", value: "N", description: "esc stopping: agreeing answers in a row that end sampling", default: "5", commands: VOTE },
   "member-weight": { type: "string", multiple: true, value: "NAME=W", description: "an ensemble member's vote weight (repeatable; tune on a development split)", commands: VOTE },
   vote: { type: "string", value: VOTE_RULES.join("|"), description: "the rule whose answer is reported (every result also has all three)", default: "majority", commands: VOTE },
-  model: { type: "string", value: "DIR", description: "model directory (Hugging Face / Optimum layout)", default: "the shipped model", commands: MODEL },
+  model: { type: "string", multiple: true, value: "DIR", description: "model directory (Hugging Face / Optimum layout); repeat it for an ensemble of models, one vote over all their chains (not serve)", default: "the shipped model", commands: MODEL },
   device: { type: "string", value: "cpu|webgpu|cuda|auto", description: "where the model runs", default: "cpu", commands: MODEL },
   graph: { type: "string", value: "auto|split-cache|optimum", description: "which decode graph", default: "auto", commands: MODEL },
   threads: { type: "string", value: "N", description: "onnxruntime threads", default: "the machine's cores", commands: MODEL },

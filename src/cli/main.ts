@@ -40,9 +40,10 @@ async function main(argv: readonly string[]): Promise<number> {
     const threads = countFlag(values, "threads");
     const maxBatchRows = countFlag(values, "max-batch-rows");
     const apiKey = values["api-key"] ?? process.env.COT_SC_API_KEY;
+    if ((values.model?.length ?? 0) > 1) throw new CotScError("USAGE", `serve serves one model, got ${values.model!.length}: ${values.model!.join(" ")}`);
     return serveCommand(
       {
-        ...(values.model ? { model: values.model } : {}),
+        ...(values.model ? { model: values.model[0]! } : {}),
         host: values.host ?? "127.0.0.1",
         port,
         ...(apiKey ? { apiKey } : {}),
@@ -100,7 +101,7 @@ function engineOptions(values: Flags, problems?: string): EngineOptions {
   const threads = countFlag(values, "threads");
   const maxBatchRows = countFlag(values, "max-batch-rows");
   return {
-    ...(values.model ? { model: values.model } : {}),
+    ...(values.model ? { model: values.model.length === 1 ? values.model[0]! : values.model } : {}),
     backend: backend as EngineOptions["backend"],
     ...(backend === "replay" ? { recorded: values.recorded ?? problems } : {}),
     ...(values["base-url"] ? { baseUrl: values["base-url"] } : {}),

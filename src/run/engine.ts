@@ -111,6 +111,8 @@ export async function engineOn(backend: Backend, options: EngineOnOptions = {}):
       ...(description.recorded ? { recorded: description.recorded } : {}),
       ...(description.remote ? { remote: description.remote } : {}),
       ...(description.members ? { members: description.members.map((m) => m.name) } : {}),
+      // why: a resumed ensemble run must be made by the same members' weights, not only the same names
+      ...(description.members?.some((m) => m.graphSha256) ? { memberGraphSha256: description.members.map((m) => m.graphSha256 ?? null) } : {}),
       promptSet: backend.needsPrompt ? (solve.prompt.sets?.join(",") ?? solve.prompt.set ?? defaultPromptSet) : null,
       shots: solve.prompt.shots ?? null,
       samples: solve.samples,

@@ -74,8 +74,12 @@ export const runOptionsSchema = solveOptionsSchema.extend({
 });
 
 export const engineOptionsSchema = z.strictObject({
-  /** A model directory (Hugging Face / Optimum layout). Default: the shipped model. */
-  model: z.string().optional(),
+  /**
+   * A model directory (Hugging Face / Optimum layout), or several: an ensemble, each model drawing its
+   * share of every problem's chains, one vote over all (members named by their directory's last part).
+   * Default: the shipped model.
+   */
+  model: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
   /**
    * The backend: `onnx` (a model directory, `model`) or `replay` (`recorded`), built by the engine; or
    * a backend object the caller built (`createOnnxBackend(...)`, `createReplayBackend(...)`), which the

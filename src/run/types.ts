@@ -119,6 +119,8 @@ export interface RunSettings {
   recorded?: string;
   /** An ensemble backend's members, by name. */
   members?: string[];
+  /** Their graphs' content hashes, in the same order (null for a member without a local model). */
+  memberGraphSha256?: Array<string | null>;
   /** Ensemble members' vote weights, when given. */
   memberWeights?: Record<string, number>;
   /** The openai backend: the server and the model it serves. */

@@ -197,6 +197,24 @@ describe("help, version and options", () => {
   });
 });
 
+describe("an ensemble of models from the command line", () => {
+  it("--model twice: one vote over both models' chains, each member's accuracy in the summary; serve refuses two", async () => {
+    const reference = join(root, "fixtures", "reference.jsonl");
+    const outcome = await cotSc(["run", reference, "--model", shipped, "--model", shipped, "--samples", "4", "--max-tokens", "60", "--json"], 120_000);
+    expect(outcome.code, outcome.stderr).toBe(0);
+    const summary = JSON.parse(outcome.stdout);
+    expect(summary.members.map((m: { member: string; chains: number }) => [m.member, m.chains])).toEqual([
+      ["cot-sc-gpt2-tiny", 2 * summary.problems],
+      ["cot-sc-gpt2-tiny#2", 2 * summary.problems],
+    ]);
+    expect(summary.provenance.settings.members).toEqual(["cot-sc-gpt2-tiny", "cot-sc-gpt2-tiny#2"]);
+    const serve = await cotSc(["serve", "--model", shipped, "--model", shipped]);
+    expect(serve.code).toBe(2);
+    expect(serve.stderr).toMatch(/serve serves one model, got 2/);
+    noStackTrace(serve);
+  });
+});
+
 describe("verify reads cot-sc's own outputs", () => {
   function withStdin(args: readonly string[], input: string): Promise<Outcome> {
     const started = performance.now();

@@ -121,6 +121,27 @@ describe("the engine on the shipped model", () => {
     expect(engine.settings({ prompt: { sets } }).promptSet).toBe(`shipped-zero-shot,${variant}`);
   });
 
+  test("several model directories are one ensemble: chain j is model j mod M's own chain ⌊j / M⌋, members and their graphs recorded", async () => {
+    const ensemble = await createEngine({ model: [SHIPPED_MODEL, SHIPPED_MODEL] });
+    try {
+      const question = "What is 7*8?";
+      const options = { samples: 4, seed: 9, maxTokens: 40 };
+      const [together, alone] = await Promise.all([ensemble.solve(question, options), engine.solve(question, { ...options, samples: 2 })]);
+      // both members are the shipped model: each draws the chains the model draws alone, by its own index
+      expect(together.chains.map((c) => c.text)).toEqual([alone.chains[0]!.text, alone.chains[0]!.text, alone.chains[1]!.text, alone.chains[1]!.text]);
+      expect(together.chains.map((c) => c.member)).toEqual(["cot-sc-gpt2-tiny", "cot-sc-gpt2-tiny#2", "cot-sc-gpt2-tiny", "cot-sc-gpt2-tiny#2"]);
+      const settings = ensemble.settings(options);
+      expect(settings.members).toEqual(["cot-sc-gpt2-tiny", "cot-sc-gpt2-tiny#2"]);
+      expect(settings.memberGraphSha256).toHaveLength(2);
+      expect(settings.memberGraphSha256![0]).toMatch(/^[0-9a-f]{64}$/);
+    } finally {
+      await ensemble.close();
+    }
+    // one member that cannot load fails the whole engine, naming that directory
+    await expect(createEngine({ model: [SHIPPED_MODEL, "/nonexistent/second-model"] })).rejects.toThrow(/second-model/);
+    await expect(createEngine({ model: [] })).rejects.toBeInstanceOf(OptionsError);
+  });
+
   test("bad options are typed errors naming the field", async () => {
     await expect(engine.solve("x", { samples: 0 })).rejects.toBeInstanceOf(OptionsError);
     await expect(engine.solve("x", { vote: "loudest" as never })).rejects.toThrow(/vote/);
