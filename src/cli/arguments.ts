@@ -47,7 +47,7 @@ export const OPTIONS = {
   model: { type: "string", multiple: true, value: "DIR", description: "model directory (Hugging Face / Optimum layout); repeat it for an ensemble of models, one vote over all their chains (not serve)", default: "the shipped model", commands: MODEL },
   device: { type: "string", value: "cpu|webgpu|cuda|auto", description: "where the model runs", default: "cpu", commands: MODEL },
   graph: { type: "string", value: "auto|split-cache|optimum", description: "which decode graph", default: "auto", commands: MODEL },
-  threads: { type: "string", value: "N", description: "onnxruntime threads", default: "the machine's cores", commands: MODEL },
+  threads: { type: "string", value: "N", description: "onnxruntime threads (per model)", default: "the machine's cores, shared out between an ensemble's models", commands: MODEL },
   "no-worker": { type: "boolean", description: "decode on the main thread instead of a worker", commands: MODEL },
   backend: { type: "string", value: "onnx|replay|openai", description: "onnx: a model; replay: recorded chains (no model); openai: an OpenAI-compatible server (vLLM, SGLang, cot-sc serve)", default: "onnx", commands: ["run"] },
   "base-url": { type: "string", value: "URL", description: "openai: the server's API root, e.g. http://127.0.0.1:8000/v1", commands: ["run"] },

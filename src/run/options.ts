@@ -107,7 +107,7 @@ export const engineOptionsSchema = z.strictObject({
   worker: z.boolean().default(true),
   /** Which graph: cot-sc's split-cache export (fast) or the Optimum one. Default "auto". */
   graph: z.enum(["auto", "split-cache", "optimum"]).default("auto"),
-  /** onnxruntime intra-op threads; default: the machine's cores. */
+  /** onnxruntime intra-op threads (per model); default: the machine's cores, shared out between an ensemble's models. */
   threads: positiveInt.optional(),
   /** Most rows in one decode batch (default 64). */
   maxBatchRows: positiveInt.optional(),
