@@ -101,7 +101,7 @@ function engineOptions(values: Flags, problems?: string): EngineOptions {
   const threads = countFlag(values, "threads");
   const maxBatchRows = countFlag(values, "max-batch-rows");
   return {
-    ...(values.model ? { model: values.model.length === 1 ? values.model[0]! : values.model } : {}),
+    ...(values.model ? { model: values.model } : {}),
     backend: backend as EngineOptions["backend"],
     ...(backend === "replay" ? { recorded: values.recorded ?? problems } : {}),
     ...(values["base-url"] ? { baseUrl: values["base-url"] } : {}),
