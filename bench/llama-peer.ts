@@ -17,7 +17,9 @@
  *    each prefilled (all but the prompt's last token), then `--timing-tokens` decode steps of one token a
  *    sequence at temperature 1, flash attention off and on (KV cache f16, llama.cpp's default); cot-sc's
  *    `decode` of k chains in the same window. Prefill and decode are timed apart, best of two runs after a
- *    warm-up, and cot-sc's decode rate is printed as a ratio to each row's.
+ *    warm-up, and cot-sc's decode rate is printed as a ratio to each row's. Where the model directory has
+ *    the 8-bit split-cache graph (training/quantize_int8.py), cot-sc is timed with it too, and its rate is a
+ *    second ratio column.
  * 3. llama.cpp at its best: bench/llama_harness.c, a small C program over the same libllama that
  *    node-llama-cpp ships (compiled here with gcc against the llama.cpp sources node-llama-cpp carries as a
  *    git bundle), decoding from its main thread with ggml's own threadpool, one unified KV cache with the
@@ -277,7 +279,7 @@ log(`C harness greedy: ${JSON.stringify(harnessIdentity)}`);
 
 // ---- timing: k sequences of the same prompt; prefill, then decode, timed apart
 interface Timing {
-  engine: "llama.cpp" | "llama.cpp C harness" | "cot-sc";
+  engine: "llama.cpp" | "llama.cpp C harness" | "cot-sc" | "cot-sc int8";
   k: number;
   /** llama.cpp only. */
   flashAttention?: boolean;
@@ -324,8 +326,8 @@ async function timeLlama(k: number, flashAttention: boolean): Promise<Timing> {
 }
 
 /** cot-sc in the same window: `decode` of k chains after one shared prefill; decode = a long job less a one-token job. */
-async function timeCotSc(k: number): Promise<Timing> {
-  const cotScModel = await loadModel(modelDirectory, { graph: "split-cache", session: { intraOpThreads: threads } });
+async function timeCotSc(k: number, graph: "split-cache" | "split-cache-int8" = "split-cache"): Promise<Timing> {
+  const cotScModel = await loadModel(modelDirectory, { graph, session: { intraOpThreads: threads } });
   try {
     const job = async (maxTokens: number, seed: number): Promise<number> => {
       const started = performance.now();
@@ -344,7 +346,7 @@ async function timeCotSc(k: number): Promise<Timing> {
       prefillMs = Math.min(prefillMs, await job(1, 1));
       totalMs = Math.min(totalMs, await job(timingTokens + 1, 1));
     }
-    return { engine: "cot-sc", k, prefillMs, decodeTokensPerSecond: (k * timingTokens) / ((totalMs - prefillMs) / 1000) };
+    return { engine: graph === "split-cache" ? "cot-sc" : "cot-sc int8", k, prefillMs, decodeTokensPerSecond: (k * timingTokens) / ((totalMs - prefillMs) / 1000) };
   } finally {
     await cotScModel.close();
   }
@@ -360,7 +362,8 @@ const timings: Timing[] = [];
 if (!flags["no-timing"]) {
   for (const k of ks) {
     const harnessRows = harness.path ? [timeHarness(k, false), timeHarness(k, true), ...(threads > 1 ? [timeHarness(k, false, 1), timeHarness(k, true, 1)] : [])] : [];
-    for (const timing of [await timeCotSc(k), await timeLlama(k, false), await timeLlama(k, true), ...harnessRows]) {
+    const int8 = files.splitCacheInt8Graph ? [await timeCotSc(k, "split-cache-int8")] : [];
+    for (const timing of [await timeCotSc(k), ...int8, await timeLlama(k, false), await timeLlama(k, true), ...harnessRows]) {
       timings.push(timing);
       log(JSON.stringify(timing));
     }
@@ -394,16 +397,18 @@ const lines = [
 if (timings.length > 0) {
   lines.push(
     "",
-    `| k | engine | prefill of the k prompts (ms) | decode tokens/s (${timingTokens} new tokens a sequence) | cot-sc ÷ this |`,
-    "|---|---|---|---|---|",
+    `| k | engine | prefill of the k prompts (ms) | decode tokens/s (${timingTokens} new tokens a sequence) | cot-sc ÷ this | cot-sc int8 ÷ this |`,
+    "|---|---|---|---|---|---|",
   );
   for (const t of timings) {
     const cotSc = timings.find((c) => c.engine === "cot-sc" && c.k === t.k)!;
+    const int8 = timings.find((c) => c.engine === "cot-sc int8" && c.k === t.k);
     const name =
-      t.engine === "cot-sc"
-        ? "cot-sc"
+      t.engine === "cot-sc" || t.engine === "cot-sc int8"
+        ? `${t.engine}${t.engine === "cot-sc int8" ? " (8-bit weights)" : ""}`
         : `${t.engine === "llama.cpp" ? "llama.cpp (node-llama-cpp)" : `llama.cpp (C harness, main thread${t.threads !== undefined && t.threads !== threads ? `, ${t.threads} thread${t.threads === 1 ? "" : "s"}` : ""})`}, flash attention ${t.flashAttention ? "on" : "off"}`;
-    lines.push(`| ${t.k} | ${name} | ${t.prefillMs.toFixed(1)} | ${t.decodeTokensPerSecond.toFixed(0)} | ${(cotSc.decodeTokensPerSecond / t.decodeTokensPerSecond).toFixed(2)} |`);
+    const int8Ratio = int8 ? (int8.decodeTokensPerSecond / t.decodeTokensPerSecond).toFixed(2) : "n/a";
+    lines.push(`| ${t.k} | ${name} | ${t.prefillMs.toFixed(1)} | ${t.decodeTokensPerSecond.toFixed(0)} | ${(cotSc.decodeTokensPerSecond / t.decodeTokensPerSecond).toFixed(2)} | ${int8Ratio} |`);
   }
 }
 const json = JSON.stringify({ date: new Date().toISOString(), promptTokens: promptIds.length, threads, loadAtStart, identity, harnessIdentity, timings });

@@ -14,7 +14,7 @@ import { loadModel, type LoadedModel } from "../src/model/loaded-model.js";
 
 /** What bench/speed.ts asks of one case. */
 export interface CaseRequest {
-  contender: "cot-sc" | "cot-sc-one-at-a-time" | "optimum" | "transformers-js" | "matmul" | "bandwidth";
+  contender: "cot-sc" | "cot-sc-int8" | "cot-sc-one-at-a-time" | "optimum" | "transformers-js" | "matmul" | "bandwidth";
   k: number;
   modelDirectory: string;
   promptIds: number[];
@@ -81,7 +81,7 @@ async function cotSc(model: LoadedModel, count: number, maxTokens: number, seed:
   return result.generatedTokens;
 }
 
-async function runCotSc(graph: "split-cache" | "optimum"): Promise<CaseResult> {
+async function runCotSc(graph: "split-cache" | "split-cache-int8" | "optimum"): Promise<CaseResult> {
   const model = await loadModel(request.modelDirectory, { graph, session: { intraOpThreads: request.threads } });
   await cotSc(model, request.k, Math.min(8, request.newTokens), 99); // warm-up: first runs allocate and tune
   const measured = await best(() => cotSc(model, request.k, request.newTokens, 1));
@@ -186,6 +186,7 @@ async function runBandwidth(): Promise<CaseResult> {
 
 const runners: Record<CaseRequest["contender"], () => Promise<CaseResult>> = {
   "cot-sc": () => runCotSc("split-cache"),
+  "cot-sc-int8": () => runCotSc("split-cache-int8"),
   optimum: () => runCotSc("optimum"),
   "cot-sc-one-at-a-time": runOneAtATime,
   "transformers-js": runTransformersJs,

@@ -12,6 +12,8 @@
  * k chains of exactly N generated tokens each (EOS ignored), sampled at temperature 1, for k = 1, 8, 32, 64
  * (--quick: 1, 8, 32, fewer tokens):
  * - cot-sc: k chains batched after one shared prefill, split-cache graph;
+ * - cot-sc int8: the same with the 8-bit split-cache graph (training/quantize_int8.py), where the model
+ *   directory has one;
  * - cot-sc one at a time: the same k chains as k separate k = 1 jobs;
  * - the naive Optimum loop (presents fed back as past), batched, through the same decoder;
  * - Transformers.js: k copies of the prompt in one batch (it has no num_return_sequences);
@@ -172,6 +174,7 @@ try {
 
   for (const k of KS) {
     await measure("cot-sc", k);
+    if (files.splitCacheInt8Graph) await measure("cot-sc-int8", k);
     await measure("cot-sc-one-at-a-time", k, { sequentialChains: Math.min(k, SEQUENTIAL_CHAINS) });
     await measure("optimum", k);
     await measure("transformers-js", k, { transformersRoot });
@@ -208,20 +211,21 @@ try {
     "",
     "Tokens per second (higher is better), and cot-sc's ratio to each:",
     "",
-    "| k | cot-sc batched | one at a time | Optimum loop | Transformers.js | PyTorch loop | cot-sc / one at a time | cot-sc / Optimum | cot-sc / Transformers.js | cot-sc / PyTorch | cot-sc / its k = 1 |",
-    "|---|---|---|---|---|---|---|---|---|---|---|",
+    "| k | cot-sc batched | one at a time | Optimum loop | Transformers.js | PyTorch loop | cot-sc / one at a time | cot-sc / Optimum | cot-sc / Transformers.js | cot-sc / PyTorch | cot-sc / its k = 1 | cot-sc int8 | int8 / float32 |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
   ];
   for (const k of KS) {
     const batched = find("cot-sc", k)?.tokensPerSecond;
     const others = (["cot-sc-one-at-a-time", "optimum", "transformers-js", "pytorch"] as const).map((c) => find(c, k)?.tokensPerSecond);
+    const int8 = find("cot-sc-int8", k)?.tokensPerSecond;
     lines.push(
-      `| ${k} | ${[batched, ...others].map((x) => number(x)).join(" | ")} | ${others.map((other) => ratio(batched, other)).join(" | ")} | ${ratio(batched, k1)} |`,
+      `| ${k} | ${[batched, ...others].map((x) => number(x)).join(" | ")} | ${others.map((other) => ratio(batched, other)).join(" | ")} | ${ratio(batched, k1)} | ${number(int8)} | ${ratio(int8, batched)} |`,
     );
   }
   lines.push("", "Wall time per problem, ms (all k chains of one prompt; prefill included), and peak RSS, MB:", "");
-  lines.push("| k | cot-sc | one at a time | Optimum loop | Transformers.js | PyTorch loop | RSS cot-sc | RSS one at a time | RSS Optimum | RSS Transformers.js | RSS PyTorch |");
-  lines.push("|---|---|---|---|---|---|---|---|---|---|---|");
-  const contenders: Contender[] = ["cot-sc", "cot-sc-one-at-a-time", "optimum", "transformers-js", "pytorch"];
+  lines.push("| k | cot-sc | one at a time | Optimum loop | Transformers.js | PyTorch loop | cot-sc int8 | RSS cot-sc | RSS one at a time | RSS Optimum | RSS Transformers.js | RSS PyTorch | RSS cot-sc int8 |");
+  lines.push("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+  const contenders: Contender[] = ["cot-sc", "cot-sc-one-at-a-time", "optimum", "transformers-js", "pytorch", "cot-sc-int8"];
   for (const k of KS) {
     lines.push(`| ${k} | ${contenders.map((c) => number(find(c, k)?.wallMs)).join(" | ")} | ${contenders.map((c) => megabytes(find(c, k))).join(" | ")} |`);
   }
@@ -242,12 +246,16 @@ try {
       `(${(weightBytes / 2 ** 20).toFixed(1)} MiB), the shared prompt's cache once (${(prefixBytes / 2 ** 20).toFixed(2)} MiB) and each row's ` +
       `generated cache (${(rowBytes / 2 ** 20).toFixed(2)} MiB at the mean ${NEW_TOKENS / 2} tokens); the bound is the slower of the two.`,
     "",
-    "| k | MFLOP per step | MiB per step | FLOP per byte | bound by | roofline tokens/s | cot-sc tokens/s | of the roofline |",
-    "|---|---|---|---|---|---|---|---|",
+    "| k | MFLOP per step | MiB per step | FLOP per byte | bound by | roofline tokens/s | cot-sc tokens/s | of the roofline | cot-sc int8 tokens/s | int8 of this float32 roofline |",
+    "|---|---|---|---|---|---|---|---|---|---|",
     ...KS.map((k) => {
       const r = roofline(k);
-      return `| ${k} | ${number(r.flops / 1e6, 1)} | ${number(r.bytes / 2 ** 20, 2)} | ${number(r.flops / r.bytes, 1)} | ${r.boundBy} | ${number(r.tokensPerSecond)} | ${number(find("cot-sc", k)?.tokensPerSecond)} | ${number(rooflineShare(k) * 100, 1)}% |`;
+      const int8 = find("cot-sc-int8", k)?.tokensPerSecond;
+      return `| ${k} | ${number(r.flops / 1e6, 1)} | ${number(r.bytes / 2 ** 20, 2)} | ${number(r.flops / r.bytes, 1)} | ${r.boundBy} | ${number(r.tokensPerSecond)} | ${number(find("cot-sc", k)?.tokensPerSecond)} | ${number(rooflineShare(k) * 100, 1)}% | ${number(int8)} | ${int8 === undefined ? "n/a" : `${number((int8 / r.tokensPerSecond) * 100, 1)}%`} |`;
     }),
+    "",
+    "The 8-bit graph moves about a quarter of the weight bytes and multiplies with int8 dot products, so the float32 bound above is not its own; " +
+      "its share of it says how far it gets past what float32 weights allow.",
   );
   const at = (contender: Contender): number | undefined => find(contender, GOAL_K)?.tokensPerSecond;
   const goal = (name: string, value: number | undefined, target: number): { name: string; value: number | null; target: number; met: boolean } => ({

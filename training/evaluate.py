@@ -120,7 +120,10 @@ shared prompt prefix, stored once per prompt however many chains share it and gr
 rows sample from which prompt, so a row scores only its own prompt's group), each row's generated
 tokens in a cache the caller owns (`cache.{{i}}.key|value` [batch, heads, capacity, 32], `attention_mask`
 [batch, capacity + 1]), and the new token; it returns only the new token's key and value
-(`new.{{i}}.key|value` [batch, heads, 32]). `pytorch_checkpoint.pt`: the PyTorch weights
+(`new.{{i}}.key|value` [batch, heads, 32]). `model_split_cache_int8.onnx`: the same graph with its 17 weight
+MatMuls as onnxruntime's `MatMulNBits` (8-bit weights in blocks of 32, int8 activations;
+`training/quantize_int8.py`), chosen with `--graph split-cache-int8`: faster on the CPU, not bitwise the
+same logits (within about 0.2). `pytorch_checkpoint.pt`: the PyTorch weights
 (`training/model.py`'s `GPT`). `reference_outputs.json` holds logits for fixed prompts (prefill, and one
 cached step) and greedy continuations, which the TypeScript tests reproduce. `cot-sc.json` names the
 model's prompt set.

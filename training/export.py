@@ -16,6 +16,7 @@ import torch
 
 from generate import generate
 from model import GPT, NEG, gelu_tanh
+from quantize_int8 import write_int8
 from tokenizer import CharTokenizer
 
 OPSET = 14
@@ -231,6 +232,7 @@ def export_all(model: GPT, tok: CharTokenizer, out: str) -> None:
     path = os.path.join(out, "model.onnx")
     export_onnx(model, path)
     export_split_cache(model, os.path.join(out, "model_split_cache.onnx"))
+    write_int8(os.path.join(out, "model_split_cache.onnx"), os.path.join(out, "model_split_cache_int8.onnx"))
     write_configs(model, out)
     write_reference(model, tok, out)
     # the same weights for PyTorch users (and the benchmark's PyTorch loop): {"config": GPTConfig fields, "state"}

@@ -11,7 +11,7 @@
 #      then on fixtures medium + hard (20 chains, seed 1, the model's defaults), as issue 12 measures them
 # Every step is skipped when its output exists, so the script resumes after an interruption (the
 # fine-tunes resume from their own saved state).
-#   training/self_improve.sh [MINUTES] [WORK] [CHAIN_FORMAT] [SEED] [FRESH_SEED] [WORDING]
+#   training/self_improve.sh [MINUTES] [WORK] [CHAIN_FORMAT] [SEED] [FRESH_SEED] [WORDING] [BASE]
 # MINUTES of training (default 60; about 2 hours in all on 2 cores), WORK the round's folder (default
 # training/work/round6; the phase-4 round lives in training/work/round), CHAIN_FORMAT the corpus's chain
 # format, which must be the one the shipped weights were trained on (default placed, phase 6's), SEED the
@@ -19,7 +19,9 @@
 # weights that already trained on distilled chains of those problems needs another, so that they are fresh),
 # WORDING the corpus's wording, again the shipped weights' own (default train; phase 12 on: wide or
 # wide_steady_rates), so that the control B trains on the very stream the shipped model left off on (and the
-# fresh problems are reworded in it).
+# fresh problems are reworded in it). BASE is the model directory the round starts from (default the shipped
+# model): its weights solve the fresh problems and initialise both fine-tunes, so a second round passes the
+# first round's candidate A (e.g. training/work/round14/candA) with a new FRESH_SEED.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MINUTES=${1:-60}
@@ -30,7 +32,7 @@ FRESH_SEED=${5:-9001}
 WORDING=${6:-train}
 mkdir -p "$W"
 CLI="node dist/cli/main.js"
-SHIPPED=models/cot-sc-gpt2-tiny
+BASE=${7:-models/cot-sc-gpt2-tiny}
 
 [ -s "$W/fresh.jsonl" ] || /usr/bin/python3 training/fresh_problems.py --count 2000 --seed "$FRESH_SEED" --wording "$WORDING" > "$W/fresh.jsonl"
 if [ ! -s "$W/distill.json" ]; then
@@ -38,7 +40,7 @@ if [ ! -s "$W/distill.json" ]; then
   # then distilled from it without decoding
   resume=()
   [ -s "$W/fresh-results.jsonl" ] && resume=(--resume)
-  $CLI run "$W/fresh.jsonl" --samples 10 --concurrency 8 --out "$W/fresh-results.jsonl" "${resume[@]}" > "$W/fresh-run.txt"
+  $CLI run "$W/fresh.jsonl" --model "$BASE" --samples 10 --concurrency 8 --out "$W/fresh-results.jsonl" "${resume[@]}" > "$W/fresh-run.txt"
   $CLI distill "$W/fresh-results.jsonl" --out "$W/distilled.jsonl" --overwrite --json > "$W/distill.json.tmp"
   mv "$W/distill.json.tmp" "$W/distill.json"
 fi
@@ -48,7 +50,7 @@ train() {  # $1: A or B, then extra arguments
   [ -s "$W/train$name/worked.pt" ] && return 0
   local resume=()
   [ -s "$W/train$name/worked-state.pt" ] && resume=(--resume)
-  nice -n 15 training/run_worked.sh --init "$SHIPPED/pytorch_checkpoint.pt" --seed "$SEED" --lr 6e-4 \
+  nice -n 15 training/run_worked.sh --init "$BASE/pytorch_checkpoint.pt" --seed "$SEED" --lr 6e-4 \
     --minutes "$MINUTES" --threads 1 --chain-format "$FORMAT" --wording "$WORDING" --work "$W/train$name" "${resume[@]}" "$@" \
     > "$W/train$name.log" 2>&1
 }

@@ -3,7 +3,7 @@ import { basename, resolve } from "node:path";
 import type { Logger } from "pino";
 
 import { createOnnxBackend } from "../backends/onnx.js";
-import { SHIPPED_MODEL } from "../model/index.js";
+import { type GraphChoice, SHIPPED_MODEL } from "../model/index.js";
 import { loadPromptSet } from "../prompt/index.js";
 import { createEngine } from "../engine.js";
 import { createServer, type ServeTarget } from "../server/server.js";
@@ -16,7 +16,7 @@ export interface ServeCommandOptions {
   promptSet?: string;
   maxBatchRows?: number;
   device?: "cpu" | "webgpu" | "cuda" | "auto";
-  graph?: "auto" | "split-cache" | "optimum";
+  graph?: GraphChoice;
   threads?: number;
   worker?: boolean;
   logger?: Logger;

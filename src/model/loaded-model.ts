@@ -9,8 +9,12 @@ import { PresentKvCache } from "./present-cache.js";
 import { createSession, type GraphSignature, readSignature, type SessionTuning } from "./session.js";
 import { SplitKvCache } from "./split-cache.js";
 
-/** Which graph to decode with: cot-sc's split-cache export when the directory has one, else Optimum's. */
-export type GraphChoice = "auto" | "split-cache" | "optimum";
+/**
+ * Which graph to decode with: cot-sc's split-cache export when the directory has one, else Optimum's
+ * ("auto"); "split-cache-int8" is the split-cache graph with 8-bit weights (faster on the CPU, not
+ * bitwise the same logits; prompts are still prefilled by the float32 Optimum graph).
+ */
+export type GraphChoice = "auto" | "split-cache" | "split-cache-int8" | "optimum";
 
 export interface LoadModelOptions {
   graph?: GraphChoice;
@@ -45,12 +49,21 @@ export async function loadModel(directory: string, options: LoadModelOptions = {
   const files = await resolveModelDirectory(directory);
   const device = await chooseDevice(options.device ?? "cpu", `${KV_GRAPHS}gather_float32.onnx`);
   const choice = device.device === "cpu" ? (options.graph ?? "auto") : "optimum";
-  if (device.device !== "cpu" && options.graph === "split-cache") {
-    throw new ModelLoadError(`the split-cache graph runs on the CPU only (device ${device.device} uses the Optimum graph)`, files.directory);
+  if (device.device !== "cpu" && (options.graph === "split-cache" || options.graph === "split-cache-int8")) {
+    throw new ModelLoadError(`the ${options.graph} graph runs on the CPU only (device ${device.device} uses the Optimum graph)`, files.directory);
   }
   const graphPath =
-    choice === "optimum" ? files.optimumGraph : choice === "split-cache" ? files.splitCacheGraph : (files.splitCacheGraph ?? files.optimumGraph);
-  if (!graphPath) throw new ModelLoadError(`no ${choice} graph in this directory`, files.directory);
+    choice === "optimum"
+      ? files.optimumGraph
+      : choice === "split-cache"
+        ? files.splitCacheGraph
+        : choice === "split-cache-int8"
+          ? files.splitCacheInt8Graph
+          : (files.splitCacheGraph ?? files.optimumGraph);
+  if (!graphPath) {
+    const hint = choice === "split-cache-int8" ? " (model_split_cache_int8.onnx: training/quantize_int8.py writes it from model_split_cache.onnx)" : "";
+    throw new ModelLoadError(`no ${choice} graph in this directory${hint}`, files.directory);
+  }
 
   const tokenizer = await loadTokenizer(files.directory);
   const tuning: SessionTuning = { ...options.session };

@@ -53,11 +53,14 @@ export interface ModelFiles {
   optimumGraph: string | undefined;
   /** cot-sc's split-cache graph (exported by training/export.py), if present: the fast path. */
   splitCacheGraph: string | undefined;
+  /** The split-cache graph with 8-bit weights (training/quantize_int8.py), if present. */
+  splitCacheInt8Graph: string | undefined;
   config: ModelConfig;
 }
 
 const GRAPH_CANDIDATES = ["model.onnx", "onnx/model.onnx", "decoder_model_merged.onnx", "onnx/decoder_model_merged.onnx"];
 const SPLIT_CACHE_CANDIDATES = ["model_split_cache.onnx", "onnx/model_split_cache.onnx"];
+const SPLIT_CACHE_INT8_CANDIDATES = ["model_split_cache_int8.onnx", "onnx/model_split_cache_int8.onnx"];
 
 /**
  * Finds the graph and reads `config.json` and `generation_config.json` of a model directory.
@@ -70,6 +73,7 @@ export async function resolveModelDirectory(directory: string): Promise<ModelFil
   if (!(await exists(dir))) throw new ModelLoadError("model directory does not exist", dir);
   const optimumGraph = await firstExisting(dir, GRAPH_CANDIDATES);
   const splitCacheGraph = await firstExisting(dir, SPLIT_CACHE_CANDIDATES);
+  const splitCacheInt8Graph = await firstExisting(dir, SPLIT_CACHE_INT8_CANDIDATES);
   if (!optimumGraph && !splitCacheGraph) {
     throw new ModelLoadError(`no ONNX graph found (looked for ${GRAPH_CANDIDATES.join(", ")})`, dir);
   }
@@ -102,6 +106,7 @@ export async function resolveModelDirectory(directory: string): Promise<ModelFil
     directory: dir,
     optimumGraph,
     splitCacheGraph,
+    splitCacheInt8Graph,
     config: {
       kvHeads: c.num_key_value_heads ?? queryHeads,
       headDim: c.head_dim ?? (hidden && queryHeads ? hidden / queryHeads : undefined),

@@ -106,7 +106,7 @@ export const engineOptionsSchema = z.strictObject({
   /** Decode in a worker thread (default true). */
   worker: z.boolean().default(true),
   /** Which graph: cot-sc's split-cache export (fast) or the Optimum one. Default "auto". */
-  graph: z.enum(["auto", "split-cache", "optimum"]).default("auto"),
+  graph: z.enum(["auto", "split-cache", "split-cache-int8", "optimum"]).default("auto"),
   /** onnxruntime intra-op threads (per model); default: the machine's cores, shared out between an ensemble's models. */
   threads: positiveInt.optional(),
   /** Most rows in one decode batch (default 64). */

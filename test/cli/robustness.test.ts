@@ -197,6 +197,25 @@ describe("help, version and options", () => {
   });
 });
 
+describe("the 8-bit graph from the command line", () => {
+  it("--graph split-cache-int8 decodes with it, and --resume will not mix its chains with the float32 graph's", async () => {
+    const reference = join(root, "fixtures", "reference.jsonl");
+    const out = join(directory, "int8.jsonl");
+    const outcome = await cotSc(["run", reference, "--graph", "split-cache-int8", "--samples", "4", "--out", out, "--json"], 120_000);
+    expect(outcome.code, outcome.stderr).toBe(0);
+    const summary = JSON.parse(outcome.stdout);
+    expect(summary.problems).toBeGreaterThan(0);
+    const header = JSON.parse(readFileSync(out, "utf8").split("\n")[0]!);
+    expect(header.settings.graphSha256).toMatch(/^[0-9a-f]{64}$/);
+    const before = readFileSync(out, "utf8");
+    const float32 = await cotSc(["run", reference, "--samples", "4", "--out", out, "--resume"], 120_000);
+    expect(float32.code).toBe(2);
+    expect(float32.stderr).toMatch(/graphSha256: "[0-9a-f]{64}" in the file, "[0-9a-f]{64}" now/);
+    expect(readFileSync(out, "utf8")).toBe(before);
+    noStackTrace(float32);
+  });
+});
+
 describe("an ensemble of models from the command line", () => {
   it("--model twice: one vote over both models' chains, each member's accuracy in the summary; serve refuses two", async () => {
     const reference = join(root, "fixtures", "reference.jsonl");

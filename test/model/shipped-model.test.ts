@@ -288,6 +288,99 @@ test("both graphs agree on a long greedy run from a short prompt, past the step 
   expect(texts[0]).toEqual(texts[1]);
 });
 
+describe("the shipped model's 8-bit split-cache graph (model_split_cache_int8.onnx)", () => {
+  // why these bounds: weights and activations are rounded to 8 bits per block of 32, so logits move by
+  // up to about 0.2 (of a range of about 30) and a rounding step can flip where the float32 graph's
+  // last-bit differences between batch shapes land; the tests pin what must still hold
+  test("decode steps stay within 0.25 of the reference logits and pick the same greedy tokens", async () => {
+    const model = await loadModel(SHIPPED_MODEL, { graph: "split-cache-int8" });
+    try {
+      expect(model.graphPath.endsWith("model_split_cache_int8.onnx")).toBe(true);
+      const result = await decode(model, { ...greedy(reference.records.map((r) => ({ promptIds: r.input_ids, count: 1, seed: 1, firstIndex: 0 })), 2), logprobs: true }, noHooks);
+      reference.records.forEach((record, g) => {
+        const [first, second] = result.groups[g]![0]!.tokenIds!;
+        expect(first).toBe(record.next_token);
+        expect(second).toBe(record.step_logits.indexOf(Math.max(...record.step_logits)));
+      });
+      // the step logits themselves, one row per reference prompt in one batch
+      const promptIds = reference.records.map((r) => [...r.input_ids, r.next_token]);
+      for (const [g, ids] of promptIds.entries()) {
+        const split = await ort.InferenceSession.create(model.graphPath);
+        const optimum = await ort.InferenceSession.create(join(SHIPPED_MODEL, "model.onnx"));
+        const n = ids.length - 1;
+        const first = await optimum.run(prefillFeeds(ids.slice(0, n)));
+        const step: Record<string, ort.Tensor> = {
+          input_ids: new ort.Tensor("int64", int64([ids[n]!]), [1, 1]),
+          attention_mask: new ort.Tensor("int64", int64([0, 1]), [1, 2]),
+          position_ids: new ort.Tensor("int64", int64([n]), [1, 1]),
+          prefix_mask: new ort.Tensor("int64", new BigInt64Array(n).fill(1n), [1, n]),
+          group_rows: new ort.Tensor("int64", int64([0]), [1, 1]),
+          row_places: new ort.Tensor("int64", int64([0]), [1]),
+        };
+        for (let i = 0; i < config.n_layer; i++) {
+          for (const kind of ["key", "value"]) {
+            step[`prefix.${i}.${kind}`] = new ort.Tensor("float32", first[`present.${i}.${kind}`]!.data as Float32Array, [1, config.n_head, n, headDim]);
+            step[`cache.${i}.${kind}`] = new ort.Tensor("float32", new Float32Array(config.n_head * headDim), [1, config.n_head, 1, headDim]);
+          }
+        }
+        const out = await split.run(step);
+        const worst = maxAbsDiff(lastRow(out.logits!), reference.records[g]!.step_logits);
+        expect(worst).toBeLessThanOrEqual(0.25);
+        expect(worst).toBeGreaterThan(1e-4); // it is the 8-bit graph, not the float32 one
+        await split.release();
+        await optimum.release();
+      }
+    } finally {
+      await model.close();
+    }
+  });
+
+  test("greedy decoding of the in-distribution reference prompt is the training tool's continuation", async () => {
+    const model = await loadModel(SHIPPED_MODEL, { graph: "split-cache-int8" });
+    try {
+      const record = reference.records[1]!; // a question in the corpus's form (the other, "What is 17+25?", is not)
+      const result = await decode(model, greedy([{ promptIds: record.input_ids, count: 2, seed: 1, firstIndex: 0 }]), noHooks);
+      for (const chain of result.groups[0]!) expect(chain.text).toBe(record.greedy_continuation);
+    } finally {
+      await model.close();
+    }
+  });
+
+  test("a seed reproduces its chains, and a chain is the same alone and inside k=16 or beside another prompt", async () => {
+    const model = await loadModel(SHIPPED_MODEL, { graph: "split-cache-int8" });
+    try {
+      const job = (groups: DecodeJob["groups"]): DecodeJob => ({
+        groups,
+        maxTokens: 160,
+        sampling: { temperature: 1.5, topK: 0, topP: 1 },
+        stop: reference.stops,
+        stopAtAnswerLine: true,
+      });
+      const [short, long] = reference.records.map((r) => r.input_ids) as [number[], number[]];
+      const sixteen = await decode(model, job([{ promptIds: long, count: 16, seed: 7, firstIndex: 0 }]), noHooks);
+      const again = await decode(model, job([{ promptIds: long, count: 16, seed: 7, firstIndex: 0 }]), noHooks);
+      expect(again.groups[0]!.map((c) => [c.text, c.logprob])).toEqual(sixteen.groups[0]!.map((c) => [c.text, c.logprob]));
+      expect(new Set(sixteen.groups[0]!.map((c) => c.text)).size).toBeGreaterThan(1);
+      for (const index of [0, 5, 11]) {
+        const alone = await decode(model, job([{ promptIds: long, count: 1, seed: 7, firstIndex: index }]), noHooks);
+        expect(alone.groups[0]![0]!.text).toBe(sixteen.groups[0]![index]!.text);
+        expect(Math.abs(alone.groups[0]![0]!.logprob - sixteen.groups[0]![index]!.logprob)).toBeLessThan(0.25);
+      }
+      const shared = await decode(model, job([{ promptIds: short, count: 6, seed: 4, firstIndex: 0 }, { promptIds: long, count: 4, seed: 3, firstIndex: 0 }]), noHooks);
+      const alone = await decode(model, job([{ promptIds: short, count: 6, seed: 4, firstIndex: 0 }]), noHooks);
+      expect(shared.groups[0]!.map((c) => c.text)).toEqual(alone.groups[0]!.map((c) => c.text));
+    } finally {
+      await model.close();
+    }
+  });
+
+  test("a directory without the 8-bit graph is refused, naming the directory and the script that writes it", async () => {
+    const tiny = new URL("../models/tiny-gpt2/", import.meta.url).pathname;
+    await expect(loadModel(tiny, { graph: "split-cache-int8" })).rejects.toThrow(/no split-cache-int8 graph in this directory \(model_split_cache_int8\.onnx: training\/quantize_int8\.py/);
+    await expect(loadModel(tiny, { graph: "split-cache-int8" })).rejects.toThrow(/tiny-gpt2/);
+  });
+});
+
 describe("the worker thread", () => {
   test("keeps the event loop free while decoding, and AbortSignal cancels", async () => {
     const decoder = await startDecoder(SHIPPED_MODEL);
