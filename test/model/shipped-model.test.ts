@@ -55,6 +55,30 @@ function prefillFeeds(ids: readonly number[]): Record<string, ort.Tensor> {
   return feeds;
 }
 
+/**
+ * The split-cache graph's inputs for one step of one row after `record`'s prompt: the prefill's presents
+ * (`first`, from the Optimum graph) as the shared prefix, one masked generated slot filled with `fill`.
+ */
+function splitStepFeeds(record: ReferenceRecord, first: ort.InferenceSession.OnnxValueMapType, fill: number): Record<string, ort.Tensor> {
+  const n = record.input_ids.length;
+  const step: Record<string, ort.Tensor> = {
+    input_ids: new ort.Tensor("int64", int64([record.next_token]), [1, 1]),
+    attention_mask: new ort.Tensor("int64", int64([0, 1]), [1, 2]),
+    position_ids: new ort.Tensor("int64", int64([n]), [1, 1]),
+    prefix_mask: new ort.Tensor("int64", new BigInt64Array(n).fill(1n), [1, n]),
+    group_rows: new ort.Tensor("int64", int64([0]), [1, 1]),
+    row_places: new ort.Tensor("int64", int64([0]), [1]),
+  };
+  for (let i = 0; i < config.n_layer; i++) {
+    for (const kind of ["key", "value"]) {
+      const present = first[`present.${i}.${kind}`] as ort.Tensor; // [1, heads, n, headDim]
+      step[`prefix.${i}.${kind}`] = new ort.Tensor("float32", present.data as Float32Array, [1, config.n_head, n, headDim]);
+      step[`cache.${i}.${kind}`] = new ort.Tensor("float32", new Float32Array(config.n_head * headDim).fill(fill), [1, config.n_head, 1, headDim]);
+    }
+  }
+  return step;
+}
+
 describe("the shipped model's Optimum graph (model.onnx) against the training tool's reference outputs", () => {
   test.each(reference.records)("prefill with an empty past, then one cached step: $prompt", async (record) => {
     const session = await ort.InferenceSession.create(join(SHIPPED_MODEL, "model.onnx"));
@@ -95,23 +119,8 @@ describe("the shipped model's split-cache graph (model_split_cache.onnx)", () =>
     const n = record.input_ids.length;
     const prefill = prefillFeeds(record.input_ids);
     const first = await optimum.run(prefill);
-    const step: Record<string, ort.Tensor> = {
-      input_ids: new ort.Tensor("int64", int64([record.next_token]), [1, 1]),
-      attention_mask: new ort.Tensor("int64", int64([0, 1]), [1, 2]),
-      position_ids: new ort.Tensor("int64", int64([n]), [1, 1]),
-      prefix_mask: new ort.Tensor("int64", new BigInt64Array(n).fill(1n), [1, n]),
-      group_rows: new ort.Tensor("int64", int64([0]), [1, 1]),
-      row_places: new ort.Tensor("int64", int64([0]), [1]),
-    };
-    for (let i = 0; i < config.n_layer; i++) {
-      for (const kind of ["key", "value"]) {
-        const present = first[`present.${i}.${kind}`] as ort.Tensor; // [1, heads, n, headDim]
-        step[`prefix.${i}.${kind}`] = new ort.Tensor("float32", present.data as Float32Array, [1, config.n_head, n, headDim]);
-        // garbage in the masked slot must not leak into the result
-        step[`cache.${i}.${kind}`] = new ort.Tensor("float32", new Float32Array(config.n_head * headDim).fill(1e3), [1, config.n_head, 1, headDim]);
-      }
-    }
-    const second = await split.run(step);
+    // garbage in the masked slot must not leak into the result
+    const second = await split.run(splitStepFeeds(record, first, 1e3));
     expect(maxAbsDiff(lastRow(second.logits!), record.step_logits)).toBeLessThanOrEqual(1e-4);
     // the new token's entries are the ones the uncached graph computes for it
     const whole = await optimum.run({
@@ -185,6 +194,14 @@ const greedy = (groups: DecodeJob["groups"], maxTokens = reference.max_new_token
   stopAtAnswerLine: false,
 });
 const noHooks = { aborted: () => false };
+/** Sampled chains of up to 160 tokens that stop at the answer line. */
+const sampled = (groups: DecodeJob["groups"], temperature: number): DecodeJob => ({
+  groups,
+  maxTokens: 160,
+  sampling: { temperature, topK: 0, topP: 1 },
+  stop: reference.stops,
+  stopAtAnswerLine: true,
+});
 
 describe.each(["split-cache", "optimum"] as const)("decoding through the %s graph", (graph) => {
   test("greedy decoding reproduces the training tool's greedy continuations exactly, prompts sharing one batch", async () => {
@@ -237,13 +254,7 @@ describe.each(["split-cache", "optimum"] as const)("decoding through the %s grap
     try {
       // sampled chains of two prompts of different lengths, finishing at different steps: rows leave the
       // batch while others go on, so rows move, and each must keep seeing its own prompt
-      const job = (groups: DecodeJob["groups"]): DecodeJob => ({
-        groups,
-        maxTokens: 160,
-        sampling: { temperature: 1, topK: 0, topP: 1 },
-        stop: reference.stops,
-        stopAtAnswerLine: true,
-      });
+      const job = (groups: DecodeJob["groups"]): DecodeJob => sampled(groups, 1);
       const [short, long] = reference.records.map((r) => r.input_ids) as [number[], number[]];
       // the short prompt sits between two long ones and its rows finish first: the rows after it move down
       // over them, and (split-cache) its prompt leaves the shared prefix, moving the last prompt down too
@@ -302,34 +313,17 @@ describe("the shipped model's 8-bit split-cache graph (model_split_cache_int8.on
         expect(first).toBe(record.next_token);
         expect(second).toBe(record.step_logits.indexOf(Math.max(...record.step_logits)));
       });
-      // the step logits themselves, one row per reference prompt in one batch
-      const promptIds = reference.records.map((r) => [...r.input_ids, r.next_token]);
-      for (const [g, ids] of promptIds.entries()) {
-        const split = await ort.InferenceSession.create(model.graphPath);
-        const optimum = await ort.InferenceSession.create(join(SHIPPED_MODEL, "model.onnx"));
-        const n = ids.length - 1;
-        const first = await optimum.run(prefillFeeds(ids.slice(0, n)));
-        const step: Record<string, ort.Tensor> = {
-          input_ids: new ort.Tensor("int64", int64([ids[n]!]), [1, 1]),
-          attention_mask: new ort.Tensor("int64", int64([0, 1]), [1, 2]),
-          position_ids: new ort.Tensor("int64", int64([n]), [1, 1]),
-          prefix_mask: new ort.Tensor("int64", new BigInt64Array(n).fill(1n), [1, n]),
-          group_rows: new ort.Tensor("int64", int64([0]), [1, 1]),
-          row_places: new ort.Tensor("int64", int64([0]), [1]),
-        };
-        for (let i = 0; i < config.n_layer; i++) {
-          for (const kind of ["key", "value"]) {
-            step[`prefix.${i}.${kind}`] = new ort.Tensor("float32", first[`present.${i}.${kind}`]!.data as Float32Array, [1, config.n_head, n, headDim]);
-            step[`cache.${i}.${kind}`] = new ort.Tensor("float32", new Float32Array(config.n_head * headDim), [1, config.n_head, 1, headDim]);
-          }
-        }
-        const out = await split.run(step);
-        const worst = maxAbsDiff(lastRow(out.logits!), reference.records[g]!.step_logits);
+      // the step logits themselves, each reference prompt's first step at batch 1
+      const split = await ort.InferenceSession.create(model.graphPath);
+      const optimum = await ort.InferenceSession.create(join(SHIPPED_MODEL, "model.onnx"));
+      for (const record of reference.records) {
+        const out = await split.run(splitStepFeeds(record, await optimum.run(prefillFeeds(record.input_ids)), 0));
+        const worst = maxAbsDiff(lastRow(out.logits!), record.step_logits);
         expect(worst).toBeLessThanOrEqual(0.25);
         expect(worst).toBeGreaterThan(1e-4); // it is the 8-bit graph, not the float32 one
-        await split.release();
-        await optimum.release();
       }
+      await split.release();
+      await optimum.release();
     } finally {
       await model.close();
     }
@@ -349,13 +343,7 @@ describe("the shipped model's 8-bit split-cache graph (model_split_cache_int8.on
   test("a seed reproduces its chains, and a chain is the same alone and inside k=16 or beside another prompt", async () => {
     const model = await loadModel(SHIPPED_MODEL, { graph: "split-cache-int8" });
     try {
-      const job = (groups: DecodeJob["groups"]): DecodeJob => ({
-        groups,
-        maxTokens: 160,
-        sampling: { temperature: 1.5, topK: 0, topP: 1 },
-        stop: reference.stops,
-        stopAtAnswerLine: true,
-      });
+      const job = (groups: DecodeJob["groups"]): DecodeJob => sampled(groups, 1.5);
       const [short, long] = reference.records.map((r) => r.input_ids) as [number[], number[]];
       const sixteen = await decode(model, job([{ promptIds: long, count: 16, seed: 7, firstIndex: 0 }]), noHooks);
       const again = await decode(model, job([{ promptIds: long, count: 16, seed: 7, firstIndex: 0 }]), noHooks);
