@@ -3,7 +3,7 @@
  * through node-llama-cpp, checked token for token against cot-sc's greedy decode, then timed.
  *
  *   npm run bench:llama-peer [-- --gguf FILE] [--type f32|f16|q8_0] [--tokens 64] [--threads 2]
- *                            [--kv f32|f16|both] [--timing-tokens 32] [--ks 1,8,32] [--no-timing]
+ *                            [--kv f32|f16|both] [--timing-tokens 128] [--ks 1,8,32] [--no-timing]
  *
  * Without --gguf the checkpoint beside the model (pytorch_checkpoint.pt) is converted into a temporary file
  * with --type (default f32). The prompt is bench/speed.ts's (a fixtures/hard.jsonl question as
@@ -26,7 +26,7 @@
  *    prompt's cells shared by the k sequences. Its greedy ids are checked against cot-sc's too (f32 cache,
  *    flash attention off), then it is timed like the rows above, at the run's threads and at one thread
  *    (ggml's threadpool hand-offs cost most at small k). Without gcc or git its rows say why.
- * Writes bench/results/llama-peer.{md,json}.
+ * Writes bench/results/llama-peer.{md,json} (llama-peer-TYPE.* for another --type, llama-peer-gguf.* with --gguf).
  */
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -54,7 +54,9 @@ const { values: flags } = parseArgs({
     tokens: { type: "string", default: "64" },
     threads: { type: "string", default: "2" },
     kv: { type: "string", default: "both" },
-    "timing-tokens": { type: "string", default: "32" },
+    // why 128: at 32 a k = 1 run lasted about 40 ms and two runs of the same build differed by half, and the
+    // caches stayed far shorter than a real chain's (250-600 tokens)
+    "timing-tokens": { type: "string", default: "128" },
     ks: { type: "string", default: "1,8,32" },
     "no-timing": { type: "boolean", default: false },
   },
@@ -414,5 +416,8 @@ if (timings.length > 0) {
 const json = JSON.stringify({ date: new Date().toISOString(), promptTokens: promptIds.length, threads, loadAtStart, identity, harnessIdentity, timings });
 process.stdout.write(`${lines.join("\n")}\n${json}\n`);
 mkdirSync(join(root, "bench/results"), { recursive: true });
-writeFileSync(join(root, "bench/results/llama-peer.md"), `# llama.cpp as a peer\n\nMade by \`npm run bench:llama-peer\`.\n\n${lines.join("\n")}\n`);
-writeFileSync(join(root, "bench/results/llama-peer.json"), `${json}\n`);
+// a run on another GGUF type (or file) keeps its own results beside the f32 one
+const suffix = flags.gguf ? "-gguf" : flags.type === "f32" ? "" : `-${flags.type}`;
+const given = process.argv.slice(2).join(" ");
+writeFileSync(join(root, `bench/results/llama-peer${suffix}.md`), `# llama.cpp as a peer\n\nMade by \`npm run bench:llama-peer${given ? ` -- ${given}` : ""}\`.\n\n${lines.join("\n")}\n`);
+writeFileSync(join(root, `bench/results/llama-peer${suffix}.json`), `${json}\n`);

@@ -15,6 +15,7 @@ const runs: Array<[string, string[]]> = [
   ["bench/ensemble.ts", ["bench/results/ensemble-quick.md", "bench/results/ensemble-quick.json"]],
   ["bench/speed.ts", ["bench/results/speed-quick.md", "bench/results/speed-quick.json"]],
   ["bench/bound-outputs.ts", ["bench/results/bound-outputs-quick.md", "bench/results/bound-outputs-quick.json"]],
+  ["bench/int8.ts", ["bench/results/int8-quick.md", "bench/results/int8-quick.json"]],
   ["bench/verify-speed.ts", ["bench/results/verify-speed.md", "bench/results/verify-speed.json"]],
 ];
 for (const [script, outputs] of runs) {
