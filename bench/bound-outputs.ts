@@ -8,29 +8,14 @@
  *
  * Writes bench/results/bound-outputs.md and .json (`-quick` files with --quick).
  */
-import { readFileSync, writeFileSync } from "node:fs";
-import { availableParallelism, loadavg } from "node:os";
-import { parseArgs } from "node:util";
+import { writeFileSync } from "node:fs";
 
 import { loadModel } from "../src/model/loaded-model.js";
 import { SHIPPED_MODEL } from "../src/model/model-dir.js";
 import { Scheduler } from "../src/model/scheduler.js";
+import { interleavedSettings } from "./lib/interleaved.js";
 
-const { values: flags } = parseArgs({
-  options: {
-    k: { type: "string", default: "1,8,32,64" },
-    tokens: { type: "string", default: "128" },
-    rounds: { type: "string", default: "5" },
-    threads: { type: "string" },
-    quick: { type: "boolean", default: false },
-  },
-});
-const ks = (flags.quick ? "1,8" : flags.k!).split(",").map(Number);
-const tokens = flags.quick ? 16 : Number(flags.tokens);
-const rounds = flags.quick ? 1 : Number(flags.rounds);
-const threads = Number(flags.threads ?? availableParallelism());
-const question = (JSON.parse(readFileSync(new URL("../fixtures/hard.jsonl", import.meta.url), "utf8").split("\n")[1]!) as { question: string }).question;
-const load = loadavg()[0]!;
+const { ks, tokens, rounds, threads, quick, question, load } = interleavedSettings();
 
 const model = await loadModel(SHIPPED_MODEL, { graph: "split-cache", session: { intraOpThreads: threads } });
 const promptIds = model.encode(`Q: ${question}\nA: `);
@@ -70,11 +55,11 @@ for (const k of ks) {
 }
 await model.close();
 
-const suffix = flags.quick ? "-quick" : "";
+const suffix = quick ? "-quick" : "";
 const lines = [
   "# Bound outputs",
   "",
-  "Made by `npx tsx bench/bound-outputs.ts`" + (flags.quick ? " --quick" : "") + ".",
+  "Made by `npx tsx bench/bound-outputs.ts`" + (quick ? " --quick" : "") + ".",
   "",
   `Shipped model, split-cache graph, ${threads} threads; a fixtures/hard.jsonl prompt (${promptIds.length} tokens), ${tokens} new tokens a chain (EOS ignored), temperature 1, best of ${rounds} interleaved runs a side. Load average at start: ${load.toFixed(2)}.`,
   "",

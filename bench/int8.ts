@@ -9,29 +9,14 @@
  *
  * Writes bench/results/int8.md and .json (`-quick` files with --quick).
  */
-import { readFileSync, writeFileSync } from "node:fs";
-import { availableParallelism, loadavg } from "node:os";
-import { parseArgs } from "node:util";
+import { writeFileSync } from "node:fs";
 
 import { decode } from "../src/model/decoder.js";
 import { type GraphChoice, loadModel } from "../src/model/loaded-model.js";
 import { SHIPPED_MODEL } from "../src/model/model-dir.js";
+import { interleavedSettings } from "./lib/interleaved.js";
 
-const { values: flags } = parseArgs({
-  options: {
-    k: { type: "string", default: "1,8,32,64" },
-    tokens: { type: "string", default: "128" },
-    rounds: { type: "string", default: "5" },
-    threads: { type: "string" },
-    quick: { type: "boolean", default: false },
-  },
-});
-const ks = (flags.quick ? "1,8" : flags.k!).split(",").map(Number);
-const tokens = flags.quick ? 16 : Number(flags.tokens);
-const rounds = flags.quick ? 1 : Number(flags.rounds);
-const threads = Number(flags.threads ?? availableParallelism());
-const question = (JSON.parse(readFileSync(new URL("../fixtures/hard.jsonl", import.meta.url), "utf8").split("\n")[1]!) as { question: string }).question;
-const load = loadavg()[0]!;
+const { ks, tokens, rounds, threads, quick, question, load } = interleavedSettings();
 
 const sides = ["split-cache", "split-cache-int8"] as const satisfies readonly GraphChoice[];
 const models = await Promise.all(sides.map((graph) => loadModel(SHIPPED_MODEL, { graph, session: { intraOpThreads: threads } })));
@@ -68,11 +53,11 @@ for (const k of ks) {
 }
 await Promise.all(models.map((m) => m.close()));
 
-const suffix = flags.quick ? "-quick" : "";
+const suffix = quick ? "-quick" : "";
 const lines = [
   "# 8-bit weights",
   "",
-  "Made by `npx tsx bench/int8.ts`" + (flags.quick ? " --quick" : "") + ".",
+  "Made by `npx tsx bench/int8.ts`" + (quick ? " --quick" : "") + ".",
   "",
   `Shipped model: model_split_cache.onnx (float32) against model_split_cache_int8.onnx (MatMulNBits, 8-bit weights, int8 activations), ${threads} threads; a fixtures/hard.jsonl prompt (${promptIds.length} tokens), ${tokens} new tokens a chain (EOS ignored), temperature 1, seed 1, best of ${rounds} interleaved runs a side. Load average at start: ${load.toFixed(2)}.`,
   "",
