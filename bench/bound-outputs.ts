@@ -13,7 +13,7 @@ import { writeFileSync } from "node:fs";
 import { loadModel } from "../src/model/loaded-model.js";
 import { SHIPPED_MODEL } from "../src/model/model-dir.js";
 import { Scheduler } from "../src/model/scheduler.js";
-import { interleavedSettings } from "./lib/interleaved.js";
+import { interleavedRounds, interleavedSettings } from "./lib/interleaved.js";
 
 const { ks, tokens, rounds, threads, quick, question, load } = interleavedSettings();
 
@@ -38,18 +38,10 @@ const rows: Row[] = [];
 for (const k of ks) {
   await once(k, true, 8); // warm-up: first runs allocate and tune
   await once(k, false, 8);
-  let bound = Infinity;
-  let allocated = Infinity;
-  let sameChains = true;
-  for (let r = 0; r < rounds; r++) {
-    // alternate which side goes first, so that neither always runs on a warmer machine
-    const order = r % 2 === 0 ? [true, false] : [false, true];
-    const results = new Map<boolean, { ms: number; texts: string[] }>();
-    for (const side of order) results.set(side, await once(k, side, tokens));
-    bound = Math.min(bound, results.get(true)!.ms);
-    allocated = Math.min(allocated, results.get(false)!.ms);
-    sameChains &&= JSON.stringify(results.get(true)!.texts) === JSON.stringify(results.get(false)!.texts);
-  }
+  // side 0: outputs bound, side 1: allocated each run
+  const { best, texts } = await interleavedRounds(rounds, (side) => once(k, side === 0, tokens));
+  const [bound, allocated] = best;
+  const sameChains = texts.every(([a, b]) => JSON.stringify(a) === JSON.stringify(b));
   const perS = (ms: number): number => (k * tokens) / (ms / 1000);
   rows.push({ k, boundTokensPerS: perS(bound), allocatedTokensPerS: perS(allocated), ratio: allocated / bound, sameChains });
 }

@@ -14,7 +14,7 @@ import { writeFileSync } from "node:fs";
 import { decode } from "../src/model/decoder.js";
 import { type GraphChoice, loadModel } from "../src/model/loaded-model.js";
 import { SHIPPED_MODEL } from "../src/model/model-dir.js";
-import { interleavedSettings } from "./lib/interleaved.js";
+import { interleavedRounds, interleavedSettings } from "./lib/interleaved.js";
 
 const { ks, tokens, rounds, threads, quick, question, load } = interleavedSettings();
 
@@ -37,19 +37,11 @@ interface Row { k: number; float32TokensPerS: number; int8TokensPerS: number; ra
 const rows: Row[] = [];
 for (const k of ks) {
   for (let side = 0; side < sides.length; side++) await once(side, k, 8); // warm-up: first runs allocate and tune
-  const best = [Infinity, Infinity];
-  const texts: string[][] = [[], []];
-  for (let r = 0; r < rounds; r++) {
-    // alternate which side goes first, so that neither always runs on a warmer machine
-    for (const side of r % 2 === 0 ? [0, 1] : [1, 0]) {
-      const result = await once(side, k, tokens);
-      best[side] = Math.min(best[side]!, result.ms);
-      texts[side] = result.texts;
-    }
-  }
+  const { best, texts } = await interleavedRounds(rounds, (side) => once(side, k, tokens));
   const perS = (ms: number): number => (k * tokens) / (ms / 1000);
-  const identicalChains = texts[0]!.filter((text, i) => text === texts[1]![i]).length;
-  rows.push({ k, float32TokensPerS: perS(best[0]!), int8TokensPerS: perS(best[1]!), ratio: best[0]! / best[1]!, identicalChains });
+  const [float32, int8] = texts.at(-1)!;
+  const identicalChains = float32.filter((text, i) => text === int8[i]).length;
+  rows.push({ k, float32TokensPerS: perS(best[0]), int8TokensPerS: perS(best[1]), ratio: best[0] / best[1], identicalChains });
 }
 await Promise.all(models.map((m) => m.close()));
 

@@ -28,3 +28,25 @@ export function interleavedSettings(): { ks: number[]; tokens: number; rounds: n
     load: loadavg()[0]!,
   };
 }
+
+/**
+ * `rounds` runs of each of two sides, alternating which goes first (so that neither always runs on a
+ * warmer machine): each side's best wall time, and every round's chain texts, side 0's then side 1's.
+ */
+export async function interleavedRounds(
+  rounds: number,
+  run: (side: 0 | 1) => Promise<{ ms: number; texts: string[] }>,
+): Promise<{ best: [number, number]; texts: Array<[string[], string[]]> }> {
+  const best: [number, number] = [Infinity, Infinity];
+  const texts: Array<[string[], string[]]> = [];
+  for (let r = 0; r < rounds; r++) {
+    const round: [string[], string[]] = [[], []];
+    for (const side of r % 2 === 0 ? ([0, 1] as const) : ([1, 0] as const)) {
+      const result = await run(side);
+      best[side] = Math.min(best[side], result.ms);
+      round[side] = result.texts;
+    }
+    texts.push(round);
+  }
+  return { best, texts };
+}
