@@ -8,7 +8,8 @@
 # chain format: sums and differences with no carry or borrow in any link), phase 9 (the anchored chain
 # format: numbers the model must copy written right after words it can match exactly), phase 11 (the
 # restated_apples format: the apple chains restate the question's numbers with their words), phase 12 (the
-# same in a much wider wording), phase 14 (phase 12's chains with the rates sentences in steady orders), export, evaluation
+# same in a much wider wording), phase 14 (phase 12's chains with the rates sentences in steady orders), phase 15 (two
+# self-improvement rounds on phase 14; the second round's control is shipped), export, evaluation
 # (through cot-sc: run `npm ci` first). See models/cot-sc-gpt2-tiny/MODEL_CARD.md for the times.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -41,4 +42,10 @@ training/run_worked.sh --init training/work/phase11/worked.pt --seed 312 --lr 5e
 training/run_worked.sh --init training/work/phase12/worked.pt --seed 314 --lr 5e-4 --minutes 80 \
   --chain-format restated_apples --wording wide_steady_rates --work training/work/phase14   # --resume after an interruption
 training/python.sh training/reexport.py --checkpoint training/work/phase14/worked.pt
+# phase 15: two self-improvement rounds (issue 17) from phase 14, each with its control; the second round's
+# control (B2: round 1's A for 60 more minutes on the corpus alone) won the development sets and is shipped
+npm run build
+training/self_improve.sh 60 training/work/round14 restated_apples 315 9101 wide_steady_rates   # resumes after an interruption
+training/self_improve.sh 60 training/work/round14b restated_apples 316 9102 wide_steady_rates training/work/round14/candA
+training/python.sh training/reexport.py --checkpoint training/work/round14b/trainB/worked.pt
 /usr/bin/python3 training/fixture_eval.py
