@@ -52,7 +52,15 @@ WORDING = {"train": reword.TRAIN, "wide": reword.WIDE, "wide_steady_rates": rewo
 wording = reword.TRAIN
 
 
+# (family, level, share): that share of the word problems is of that family and level (phase 16: three-item
+# shopping, what `hard` still gets wrong); None keeps the stream exactly as before (no extra draw)
+focus: tuple[str, int, float] | None = None
+
+
 def problem(rng: random.Random) -> corpus.Problem:
+    if focus is not None and rng.random() < focus[2]:
+        p = corpus.make(rng, focus[0], focus[1])
+        return reword.reword(p, rng, wording) if rng.random() < 0.75 else p
     level = rng.choices([1, 2, 3], weights=[0.25, 0.35, 0.4])[0]
     if rng.random() < 0.25:
         p = corpus.apples(rng, level, rng.choice(["en", "zh"]))
@@ -162,10 +170,17 @@ def main() -> None:
                          "names and objects, more phrasings; reword.WIDE) or wide_steady_rates (phase 13: wide without "
                          "its rates sentence orders; reword.WIDE_STEADY_RATES)")
     ap.add_argument("--work", default=WORK, help="where the state, weights and meta go (two runs side by side need two)")
+    ap.add_argument("--focus", help="FAMILY:LEVEL:SHARE, e.g. shopping:3:0.2: that share of the word problems drawn "
+                                    "from one family and level (phase 16), the rest as usual")
     args = ap.parse_args()
     corpus.CHAIN_FORMAT = args.chain_format
-    global wording
+    global wording, focus
     wording = WORDING[args.wording]
+    if args.focus:
+        family, level, share = args.focus.split(":")
+        if family not in corpus.FAMILIES or level not in ("1", "2", "3") or not 0 < float(share) <= 1:
+            raise SystemExit(f"--focus {args.focus}: expected FAMILY:LEVEL:SHARE with a family of {sorted(corpus.FAMILIES)}, level 1-3, share in (0, 1]")
+        focus = (family, int(level), float(share))
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
     os.makedirs(args.work, exist_ok=True)
@@ -229,6 +244,7 @@ def main() -> None:
             "tokens_seen": seen, "train_seconds": round(elapsed), "lr": args.lr, "warmup": args.warmup,
             "batch_tokens": args.batch_tokens, "drill_share": args.drill_share, "threads": args.threads,
             "chain_format": args.chain_format, "wording": args.wording, "distilled": args.distilled, "distilled_share": args.distilled_share if args.distilled else 0,
+            "focus": args.focus,
             "parameters": model.num_parameters(), "loss_curve": curve}
     with open(os.path.join(args.work, "worked_meta.json"), "w") as f:
         json.dump(meta, f, indent=1)
