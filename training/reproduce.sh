@@ -9,7 +9,8 @@
 # format: numbers the model must copy written right after words it can match exactly), phase 11 (the
 # restated_apples format: the apple chains restate the question's numbers with their words), phase 12 (the
 # same in a much wider wording), phase 14 (phase 12's chains with the rates sentences in steady orders), phase 15 (two
-# self-improvement rounds on phase 14; the second round's control is shipped), export, evaluation
+# self-improvement rounds on phase 14, ending with the second round's control), phase 16 (three-item
+# shopping drawn more often), export, evaluation
 # (through cot-sc: run `npm ci` first). See models/cot-sc-gpt2-tiny/MODEL_CARD.md for the times.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,9 +44,13 @@ training/run_worked.sh --init training/work/phase12/worked.pt --seed 314 --lr 5e
   --chain-format restated_apples --wording wide_steady_rates --work training/work/phase14   # --resume after an interruption
 training/python.sh training/reexport.py --checkpoint training/work/phase14/worked.pt
 # phase 15: two self-improvement rounds (issue 17) from phase 14, each with its control; the second round's
-# control (B2: round 1's A for 60 more minutes on the corpus alone) won the development sets and is shipped
+# control (B2: round 1's A for 60 more minutes on the corpus alone) won the development sets (phase 15)
 npm run build
 training/self_improve.sh 60 training/work/round14 restated_apples 315 9101 wide_steady_rates   # resumes after an interruption
 training/self_improve.sh 60 training/work/round14b restated_apples 316 9102 wide_steady_rates training/work/round14/candA
-training/python.sh training/reexport.py --checkpoint training/work/round14b/trainB/worked.pt
+# phase 16: B2's recipe with a quarter of the word problems three-item shopping (what `hard` still got wrong)
+training/run_worked.sh --init training/work/round14b/trainB/worked.pt --seed 317 --lr 5e-4 --minutes 60 \
+  --chain-format restated_apples --wording wide_steady_rates --threads 2 --focus shopping:3:0.2 \
+  --work training/work/phase16   # --resume after an interruption
+training/python.sh training/reexport.py --checkpoint training/work/phase16/worked.pt
 /usr/bin/python3 training/fixture_eval.py
