@@ -60,12 +60,12 @@ focus: tuple[str, int, float] | None = None
 def problem(rng: random.Random) -> corpus.Problem:
     if focus is not None and rng.random() < focus[2]:
         p = corpus.make(rng, focus[0], focus[1])
-        return reword.reword(p, rng, wording) if rng.random() < 0.75 else p
-    level = rng.choices([1, 2, 3], weights=[0.25, 0.35, 0.4])[0]
-    if rng.random() < 0.25:
-        p = corpus.apples(rng, level, rng.choice(["en", "zh"]))
     else:
-        p = corpus.make(rng, rng.choice(list(corpus.FAMILIES)), level)
+        level = rng.choices([1, 2, 3], weights=[0.25, 0.35, 0.4])[0]
+        if rng.random() < 0.25:
+            p = corpus.apples(rng, level, rng.choice(["en", "zh"]))
+        else:
+            p = corpus.make(rng, rng.choice(list(corpus.FAMILIES)), level)
     return reword.reword(p, rng, wording) if rng.random() < 0.75 else p
 
 
