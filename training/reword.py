@@ -26,6 +26,9 @@ class Vocabulary:
     jobs: list[str]
     fruit_en: list[str]
     phrases: list[tuple[str, list[str]]]  # (regex, replacements; `\1`.. refer to its groups)
+    # the share of names and objects made up afresh for each problem (`fresh_word`) instead of drawn from the
+    # pools above; 0 draws nothing extra from the rng, so older wordings give the same stream as before
+    fresh: float = 0.0
 
 
 TRAIN = Vocabulary(
@@ -126,22 +129,58 @@ DEV = Vocabulary(
 
 
 
+_ONSETS = ["b", "d", "f", "g", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z", "br", "dr", "gr", "kl", "pl",
+           "st", "tr", "sh", "ch"]
+_VOWELS = ["a", "e", "i", "o", "u", "a", "e", "o", "ai", "ou"]
+_CODAS = ["", "", "", "n", "r", "l", "m", "s", "k"]
+
+
+def _syllables(rng: random.Random) -> str:
+    return "".join(rng.choice(_ONSETS) + rng.choice(_VOWELS) for _ in range(rng.choice([2, 2, 3]))) + rng.choice(_CODAS)
+
+
 def made_up_words(seed: int, count: int, capital: bool) -> list[str]:
     """Pronounceable words that are no English word the corpus uses (`Bralo`, `tevin`): names and objects a
     chain can only get right by copying them from the question, never by recalling a name it was trained on."""
     rng = random.Random(seed)
-    onsets = ["b", "d", "f", "g", "k", "l", "m", "n", "p", "r", "s", "t", "v", "z", "br", "dr", "gr", "kl", "pl",
-              "st", "tr", "sh", "ch"]
-    vowels = ["a", "e", "i", "o", "u", "a", "e", "o", "ai", "ou"]
-    codas = ["", "", "", "n", "r", "l", "m", "s", "k"]
     avoid = {w.lower() for w in corpus_words()}
     words: list[str] = []
     while len(words) < count:
-        word = "".join(rng.choice(onsets) + rng.choice(vowels) for _ in range(rng.choice([2, 2, 3]))) + rng.choice(codas)
+        word = _syllables(rng)
         if word in avoid or word in words or (not capital and word.endswith("s")):
             continue  # a noun ending in s would make an odd plural
         words.append(word.capitalize() if capital else word)
     return words
+
+
+_AVOID: set[str] = set()
+
+
+def fresh_word(rng: random.Random, capital: bool) -> str:
+    """One made-up word drawn for this problem alone (the `fresh` share of a wording). Phase 16 wrote a fixed
+    pool's made-up names for the question's (`Febok has 17 rins` for `Felix has 16 ribbons`, reworded `hard`):
+    120 made-up names can be memorised like real ones; a word never seen twice can only be copied."""
+    if not _AVOID:
+        _AVOID.update(w.lower() for w in corpus_words())
+    while True:
+        word = _syllables(rng)
+        if word not in _AVOID and not word.endswith("s"):
+            return word.capitalize() if capital else word
+
+
+def _fresh_item(rng: random.Random) -> tuple[str, str]:
+    """A made-up shopping item, sometimes of two words (`trezu kelin`, `jar of pelos`) as people's items are."""
+    roll = rng.random()
+    if roll < 0.6:
+        word = fresh_word(rng, False)
+        return word, word + "s"
+    if roll < 0.8:
+        first, word = fresh_word(rng, False), fresh_word(rng, False)
+        return f"{first} {word}", f"{first} {word}s"
+    single, plural = rng.choice([("box", "boxes"), ("bag", "bags"), ("pack", "packs"), ("bottle", "bottles"),
+                                 ("tin", "tins"), ("crate", "crates"), ("roll", "rolls")])
+    word = fresh_word(rng, False)
+    return f"{single} of {word}s", f"{plural} of {word}s"
 
 
 def corpus_words() -> set[str]:
@@ -285,24 +324,32 @@ def reword(p: corpus.Problem, rng: random.Random, vocab: Vocabulary, phrase_rate
         return p
     mapping: dict[str, str] = {}
     present = [n for n in corpus.EN_NAMES if re.search(rf"\b{n}\b", p.question)]
-    fresh = rng.sample(vocab.names, min(len(present), len(vocab.names)))
-    mapping.update(zip(present, fresh))
+    names = rng.sample(vocab.names, min(len(present), len(vocab.names)))
+    if vocab.fresh:
+        for i, name in enumerate(names):
+            if rng.random() < vocab.fresh:
+                while (name := fresh_word(rng, True)) in names:
+                    pass
+                names[i] = name
+    mapping.update(zip(present, names))
+    fresh = (lambda: rng.random() < vocab.fresh) if vocab.fresh else (lambda: False)
     for word in corpus.THINGS:
         if re.search(rf"\b{word}\b", p.question):
-            mapping[word] = rng.choice(vocab.things)
+            mapping[word] = rng.choice(vocab.things) if not fresh() else fresh_word(rng, False) + "s"
     for singular, plural in corpus.ITEMS:
         if re.search(rf"\b{re.escape(plural)}\b", p.question) or re.search(rf"\b{re.escape(singular)}\b", p.question):
-            new_singular, new_plural = rng.choice(vocab.items)
+            new_singular, new_plural = rng.choice(vocab.items) if not fresh() else _fresh_item(rng)
             if any(v == new_plural for v in mapping.values()):
                 continue
             mapping[plural] = new_plural
             mapping[singular] = new_singular
     for job in corpus.JOBS:
         if job in p.question:
-            mapping[job] = rng.choice(vocab.jobs)
+            mapping[job] = rng.choice(vocab.jobs) if not fresh() else \
+                f"{rng.choice(['sorting', 'packing', 'stacking', 'cleaning', 'counting'])} {fresh_word(rng, False)}s"
     for fruit in corpus.FRUIT_EN:
         if re.search(rf"\b{fruit}\b", p.question):
-            mapping[fruit] = rng.choice(vocab.fruit_en)
+            mapping[fruit] = rng.choice(vocab.fruit_en) if not fresh() else fresh_word(rng, False) + "s"
     question = _swap_words(p.question, mapping)
     chain = _swap_words(p.chain, mapping)
     for pattern, options in vocab.phrases:
@@ -325,3 +372,8 @@ assert not unseen_by(WIDE, DEV), unseen_by(WIDE, DEV)
 WIDE_STEADY_RATES = replace(WIDE, phrases=[(pattern, options) for pattern, options in WIDE.phrases
                                            if not pattern.startswith(r"^(\w+) earns \$(\d+) an hour")])
 assert len(WIDE_STEADY_RATES.phrases) == len(WIDE.phrases) - 2
+
+# WIDE_STEADY_RATES with half its names and objects made up afresh for each problem (phase 17): phase 16 read
+# reworded three-item shopping right 7.5% of the time against 87% in the corpus's wording, its chains writing
+# the fixed pool's made-up names and items (`Naisham pays with $230`, `The poutais cost`) for the question's.
+WIDE_FRESH = replace(WIDE_STEADY_RATES, fresh=0.5)
