@@ -10,7 +10,7 @@
 # restated_apples format: the apple chains restate the question's numbers with their words), phase 12 (the
 # same in a much wider wording), phase 14 (phase 12's chains with the rates sentences in steady orders), phase 15 (two
 # self-improvement rounds on phase 14, ending with the second round's control), phase 16 (three-item
-# shopping drawn more often), export, evaluation
+# shopping drawn more often), phase 17 (half the names and objects made up afresh for each problem), export, evaluation
 # (through cot-sc: run `npm ci` first). See models/cot-sc-gpt2-tiny/MODEL_CARD.md for the times.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -52,5 +52,9 @@ training/self_improve.sh 60 training/work/round14b restated_apples 316 9102 wide
 training/run_worked.sh --init training/work/round14b/trainB/worked.pt --seed 317 --lr 5e-4 --minutes 60 \
   --chain-format restated_apples --wording wide_steady_rates --threads 2 --focus shopping:3:0.2 \
   --work training/work/phase16   # --resume after an interruption
-training/python.sh training/reexport.py --checkpoint training/work/phase16/worked.pt
+# phase 17: phase 16's recipe, half the names and objects made up afresh for each problem (the wide_fresh wording)
+training/run_worked.sh --init training/work/phase16/worked.pt --seed 318 --lr 5e-4 --minutes 60 \
+  --chain-format restated_apples --wording wide_fresh --threads 2 --focus shopping:3:0.2 \
+  --work training/work/phase17   # --resume after an interruption
+training/python.sh training/reexport.py --checkpoint training/work/phase17/worked.pt
 /usr/bin/python3 training/fixture_eval.py
