@@ -14,6 +14,7 @@ const [dirA, dirB, sets = "easy,medium,hard,apples_en,apples_zh,reworded_medium,
   process.argv.slice(2);
 if (!dirA || !dirB) throw new Error("usage: node training/pair_vote.mjs DIR_A DIR_B [SETS] [N]");
 const chainsPer = Number(n);
+if (!(chainsPer > 0 && chainsPer % 2 === 0)) throw new Error(`N: expected an even number of chains, got ${n}`);
 
 /** id -> { gold, chains } of one candidate's run on one dev set. */
 function load(dir, set) {

@@ -11,6 +11,7 @@ model has not seen.
 """
 from __future__ import annotations
 
+import functools
 import random
 import re
 from dataclasses import dataclass, replace
@@ -135,36 +136,40 @@ _VOWELS = ["a", "e", "i", "o", "u", "a", "e", "o", "ai", "ou"]
 _CODAS = ["", "", "", "n", "r", "l", "m", "s", "k"]
 
 
+# the jobs made of a made-up object (`sorting tevins`), in `wide`'s pool and in its fresh share
+_JOB_VERBS = ["sorting", "packing", "stacking", "cleaning", "counting"]
+
+
 def _syllables(rng: random.Random) -> str:
     return "".join(rng.choice(_ONSETS) + rng.choice(_VOWELS) for _ in range(rng.choice([2, 2, 3]))) + rng.choice(_CODAS)
+
+
+@functools.cache
+def _avoid() -> frozenset[str]:
+    """The corpus's and the development sets' words, lower-cased: no made-up word may be one of them."""
+    return frozenset(w.lower() for w in corpus_words())
 
 
 def made_up_words(seed: int, count: int, capital: bool) -> list[str]:
     """Pronounceable words that are no English word the corpus uses (`Bralo`, `tevin`): names and objects a
     chain can only get right by copying them from the question, never by recalling a name it was trained on."""
     rng = random.Random(seed)
-    avoid = {w.lower() for w in corpus_words()}
     words: list[str] = []
     while len(words) < count:
         word = _syllables(rng)
-        if word in avoid or word in words or (not capital and word.endswith("s")):
+        if word in _avoid() or word in words or (not capital and word.endswith("s")):
             continue  # a noun ending in s would make an odd plural
         words.append(word.capitalize() if capital else word)
     return words
-
-
-_AVOID: set[str] = set()
 
 
 def fresh_word(rng: random.Random, capital: bool) -> str:
     """One made-up word drawn for this problem alone (the `fresh` share of a wording). Phase 16 wrote a fixed
     pool's made-up names for the question's (`Febok has 17 rins` for `Felix has 16 ribbons`, reworded `hard`):
     120 made-up names can be memorised like real ones; a word never seen twice can only be copied."""
-    if not _AVOID:
-        _AVOID.update(w.lower() for w in corpus_words())
     while True:
         word = _syllables(rng)
-        if word not in _AVOID and not word.endswith("s"):
+        if word not in _avoid() and not word.endswith("s"):
             return word.capitalize() if capital else word
 
 
@@ -225,7 +230,7 @@ def _wide() -> Vocabulary:
                              "seeds", "beans", "straws", "keys"] + [w + "s" for w in made_nouns[40:80]]
     jobs = TRAIN.jobs + ["cleaning houses", "shoveling snow", "selling flowers", "making pizzas", "teaching piano",
                          "sorting mail", "painting houses", "cutting hair", "repairing shoes", "driving a van"] + [
-        f"{verb} {w}s" for verb, w in zip(["sorting", "packing", "stacking", "cleaning", "counting"] * 8, made_nouns[80:120])]
+        f"{verb} {w}s" for verb, w in zip(_JOB_VERBS * 8, made_nouns[80:120])]
     fruit = TRAIN.fruit_en + ["grapes", "bananas", "dates", "berries", "coconuts", "tangerines", "quinces",
                               "lychees"] + [w + "s" for w in made_nouns[120:160]]
     extra = {
@@ -324,15 +329,17 @@ def reword(p: corpus.Problem, rng: random.Random, vocab: Vocabulary, phrase_rate
         return p
     mapping: dict[str, str] = {}
     present = [n for n in corpus.EN_NAMES if re.search(rf"\b{n}\b", p.question)]
+
+    def fresh() -> bool:  # no draw at all when the wording has no fresh share: older streams stay as they were
+        return bool(vocab.fresh) and rng.random() < vocab.fresh
+
     names = rng.sample(vocab.names, min(len(present), len(vocab.names)))
-    if vocab.fresh:
-        for i, name in enumerate(names):
-            if rng.random() < vocab.fresh:
-                while (name := fresh_word(rng, True)) in names:
-                    pass
-                names[i] = name
+    for i in range(len(names)):
+        if fresh():
+            while (name := fresh_word(rng, True)) in names:
+                pass
+            names[i] = name
     mapping.update(zip(present, names))
-    fresh = (lambda: rng.random() < vocab.fresh) if vocab.fresh else (lambda: False)
     for word in corpus.THINGS:
         if re.search(rf"\b{word}\b", p.question):
             mapping[word] = rng.choice(vocab.things) if not fresh() else fresh_word(rng, False) + "s"
@@ -346,7 +353,7 @@ def reword(p: corpus.Problem, rng: random.Random, vocab: Vocabulary, phrase_rate
     for job in corpus.JOBS:
         if job in p.question:
             mapping[job] = rng.choice(vocab.jobs) if not fresh() else \
-                f"{rng.choice(['sorting', 'packing', 'stacking', 'cleaning', 'counting'])} {fresh_word(rng, False)}s"
+                f"{rng.choice(_JOB_VERBS)} {fresh_word(rng, False)}s"
     for fruit in corpus.FRUIT_EN:
         if re.search(rf"\b{fruit}\b", p.question):
             mapping[fruit] = rng.choice(vocab.fruit_en) if not fresh() else fresh_word(rng, False) + "s"
