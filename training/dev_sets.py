@@ -2,8 +2,9 @@
 
 Drawn like the fixtures but from seed 3: `easy`, `medium`, `hard` (100 each), `apples_en`, `apples_zh`
 (50 each), and the same three levels reworded with `reword.DEV` (names, objects and phrasings that the
-training corpus never uses): `reworded_easy`, `reworded_medium`, `reworded_hard`. No fixture question is in
-them; the phase-3 training stream leaves all of them out.
+training corpus never uses): `reworded_easy`, `reworded_medium`, `reworded_hard`, and `reworded_spoken` (phase 18: 100 medium and hard story
+problems in DEV's wording, a pronoun for their person and told in the past tense; seed 4). No fixture question
+is in them; the phase-3 training stream leaves all of them out.
 
 `handwritten.jsonl` is not drawn here: 25 problems of the corpus's families written by a person, in sentences
 no template or reword vocabulary has (other sentence orders, pronouns, `a $50 note`, `boxes of 8`), to measure
@@ -17,13 +18,17 @@ import json
 import os
 import random
 import sys
+from dataclasses import replace
 
 sys.path.insert(0, os.path.dirname(__file__))
 import corpus  # noqa: E402
 import reword  # noqa: E402
+from spoken import STORY_FAMILIES  # noqa: E402
 from train import fixture_questions  # noqa: E402
 
 OUT = os.path.join("training", "dev")
+# DEV's wording with every story question's person a pronoun after its first mention, told in the past tense
+DEV_SPOKEN = replace(reword.DEV, spoken=1.0)
 
 
 def problems() -> dict[str, list[corpus.Problem]]:
@@ -53,6 +58,16 @@ def problems() -> dict[str, list[corpus.Problem]]:
                 if p.lang == "en":
                     return reword.reword(p, rng, reword.DEV, phrase_rate=1.0)
         draw(f"reworded_{name}", 100, reworded)
+
+    # drawn last from its own seed, so that the sets above stay as they were (phase 18)
+    rng = random.Random(4)
+
+    def spoken() -> corpus.Problem:
+        while True:
+            p = corpus.mixed(rng, rng.choice([2, 3]))
+            if p.lang == "en" and p.family in STORY_FAMILIES:
+                return reword.reword(p, rng, DEV_SPOKEN, phrase_rate=1.0)
+    draw("reworded_spoken", 100, spoken)
     return sets
 
 

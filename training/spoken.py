@@ -17,7 +17,8 @@ import re
 # would be ambiguous, a past tense would change the arithmetic) and apples has its own storytelling forms
 STORY_FAMILIES = frozenset({"shopping", "sharing", "rates", "percentages"})
 
-# third-person present forms of the corpus's and the `wide` wording's verbs, with their past tense
+# third-person present forms of the corpus's verbs and those of every wording (DEV's too, so that its spoken
+# development set reads as English), with their past tense
 _PAST = {
     "buys": "bought", "pays": "paid", "gets": "got", "takes": "took", "grabs": "grabbed", "needs": "needed",
     "selects": "selected", "uses": "used", "puts": "put", "has": "had", "gives": "gave", "shares": "shared",
@@ -25,6 +26,8 @@ _PAST = {
     "receives": "received", "earns": "earned", "works": "worked", "spends": "spent", "makes": "made",
     "charges": "charged", "is": "was", "are": "were", "does": "did", "collects": "collected", "costs": "cost",
     "remains": "remained", "saves": "saved", "adds": "added", "keeps": "kept", "sells": "sold",
+    "hands": "handed", "picks": "picked", "purchases": "purchased", "chooses": "chose", "orders": "ordered",
+    "passes": "passed",
 }
 _PAST_RE = re.compile(r"\b(" + "|".join(sorted(_PAST, key=len, reverse=True)) + r")\b", re.IGNORECASE)
 
