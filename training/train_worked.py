@@ -49,7 +49,8 @@ def dev_questions() -> set[str]:
 # which reword vocabulary the stream's questions use: TRAIN (phases 3 to 11), WIDE (phase 12) or WIDE without
 # its rates sentence orders (phase 13)
 WORDING = {"train": reword.TRAIN, "wide": reword.WIDE, "wide_steady_rates": reword.WIDE_STEADY_RATES,
-           "wide_fresh": reword.WIDE_FRESH, "wide_spoken": reword.WIDE_SPOKEN}
+           "wide_fresh": reword.WIDE_FRESH, "wide_spoken": reword.WIDE_SPOKEN,
+           "wide_steady_spoken": reword.WIDE_STEADY_SPOKEN}
 wording = reword.TRAIN
 
 
@@ -171,7 +172,8 @@ def main() -> None:
                          "names and objects, more phrasings; reword.WIDE) or wide_steady_rates (phase 13: wide without "
                          "its rates sentence orders; reword.WIDE_STEADY_RATES) or wide_fresh (phase 17: half the names "
                          "and objects made up afresh for each problem; reword.WIDE_FRESH) or wide_spoken (wide_fresh, a "
-                         "share of the story questions with pronouns or in the past tense; reword.WIDE_SPOKEN)")
+                         "share of the story questions with pronouns or in the past tense; reword.WIDE_SPOKEN) or "
+                         "wide_steady_spoken (the same forms on wide_steady_rates; reword.WIDE_STEADY_SPOKEN)")
     ap.add_argument("--work", default=WORK, help="where the state, weights and meta go (two runs side by side need two)")
     ap.add_argument("--focus", help="FAMILY:LEVEL:SHARE, e.g. shopping:3:0.2: that share of the word problems drawn "
                                     "from one family and level (phase 16), the rest as usual")
