@@ -2,9 +2,9 @@
 
 Drawn like the fixtures but from seed 3: `easy`, `medium`, `hard` (100 each), `apples_en`, `apples_zh`
 (50 each), and the same three levels reworded with `reword.DEV` (names, objects and phrasings that the
-training corpus never uses): `reworded_easy`, `reworded_medium`, `reworded_hard`, and `reworded_spoken` (phase 18: 100 medium and hard story
-problems in DEV's wording, a pronoun for their person and told in the past tense; seed 4). No fixture question
-is in them; the phase-3 training stream leaves all of them out.
+training corpus never uses): `reworded_easy`, `reworded_medium`, `reworded_hard`, and `reworded_spoken`
+(phase 18: 100 medium and hard story problems in DEV's wording, a pronoun for their person and told in the past
+tense; seed 4). No fixture question is in them; the phase-3 training stream leaves all of them out.
 
 `handwritten.jsonl` is not drawn here: 25 problems of the corpus's families written by a person, in sentences
 no template or reword vocabulary has (other sentence orders, pronouns, `a $50 note`, `boxes of 8`), to measure
