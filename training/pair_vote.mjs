@@ -5,9 +5,9 @@
 //
 // DIR_A and DIR_B hold `training/candidate.sh`'s dev-SET.jsonl outputs (10 chains a problem). Per set it votes
 // A's first N chains (default 10), B's first N, and A's first N/2 with B's first N/2 (the same 10 chains'
-// budget), with cot-sc's own vote rules (dist/vote: run `npm run build` first), and prints how many problems
-// each gets right by majority and by the verified vote, then the sums over the sets.
-import { readFileSync } from "node:fs";
+// budget), with cot-sc's own results reader and vote rules (dist/: run `npm run build` first), and prints how
+// many problems each gets right by majority and by the verified vote, then the sums over the sets.
+import { readResultsFile } from "../dist/cli/results-file.js";
 import { vote } from "../dist/vote/index.js";
 
 const [dirA, dirB, sets = "easy,medium,hard,apples_en,apples_zh,reworded_medium,reworded_hard,handwritten", n = "10"] =
@@ -16,22 +16,18 @@ if (!dirA || !dirB) throw new Error("usage: node training/pair_vote.mjs DIR_A DI
 const chainsPer = Number(n);
 if (!(chainsPer > 0 && chainsPer % 2 === 0)) throw new Error(`N: expected an even number of chains, got ${n}`);
 
-/** id -> { gold, chains } of one candidate's run on one dev set. */
-function load(dir, set) {
-  const path = `${dir}/dev-${set}.jsonl`;
+/** id -> result (gold, chains) of one candidate's run on one dev set, read and checked as cot-sc reads results. */
+async function load(dir, set) {
+  const { results } = await readResultsFile(`${dir}/dev-${set}.jsonl`);
   const rows = new Map();
-  for (const line of readFileSync(path, "utf8").split("\n")) {
-    if (!line.trim()) continue;
-    const row = JSON.parse(line);
-    if (row.id !== undefined) rows.set(row.id, row);
-  }
+  for await (const row of results) rows.set(row.id, row);
   return rows;
 }
 
 const sums = { a: [0, 0], b: [0, 0], pair: [0, 0], problems: 0 };
 for (const set of sets.split(",")) {
-  const a = load(dirA, set);
-  const b = load(dirB, set);
+  const a = await load(dirA, set);
+  const b = await load(dirB, set);
   const counts = { a: [0, 0], b: [0, 0], pair: [0, 0] };
   for (const [id, rowA] of a) {
     const rowB = b.get(id);
