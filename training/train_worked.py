@@ -48,11 +48,11 @@ def dev_questions() -> set[str]:
 
 # which reword vocabulary the stream's questions use: TRAIN (phases 3 to 11), WIDE (phase 12), WIDE without
 # its rates sentence orders (phases 13–16), with fresh made-up words (17), with pronouns and the past tense
-# (18; 19 on phase 16's wording)
+# (18; 19 on phase 16's wording); a tuple is a mix: each reworded question drawn in one of them (phase 20)
 WORDING = {"train": reword.TRAIN, "wide": reword.WIDE, "wide_steady_rates": reword.WIDE_STEADY_RATES,
            "wide_fresh": reword.WIDE_FRESH, "wide_spoken": reword.WIDE_SPOKEN,
-           "wide_steady_spoken": reword.WIDE_STEADY_SPOKEN}
-wording = reword.TRAIN
+           "wide_steady_spoken": reword.WIDE_STEADY_SPOKEN, "wide_mix": reword.WIDE_MIX}
+wording: reword.Vocabulary | tuple[reword.Vocabulary, ...] = reword.TRAIN
 
 
 # (family, level, share): that share of the word problems is of that family and level (phase 16: three-item
@@ -69,7 +69,11 @@ def problem(rng: random.Random) -> corpus.Problem:
             p = corpus.apples(rng, level, rng.choice(["en", "zh"]))
         else:
             p = corpus.make(rng, rng.choice(list(corpus.FAMILIES)), level)
-    return reword.reword(p, rng, wording) if rng.random() < 0.75 else p
+    if rng.random() >= 0.75:
+        return p
+    # why: the extra draw only for a mix, so every single wording's stream stays byte-identical
+    vocab = rng.choice(wording) if isinstance(wording, tuple) else wording
+    return reword.reword(p, rng, vocab)
 
 
 def load_distilled(path: str, held_out: set[str]) -> list[tuple[str, str]]:
@@ -174,7 +178,8 @@ def main() -> None:
                          "its rates sentence orders; reword.WIDE_STEADY_RATES) or wide_fresh (phase 17: half the names "
                          "and objects made up afresh for each problem; reword.WIDE_FRESH) or wide_spoken (wide_fresh, a "
                          "share of the story questions with pronouns or in the past tense; reword.WIDE_SPOKEN) or "
-                         "wide_steady_spoken (the same forms on wide_steady_rates; reword.WIDE_STEADY_SPOKEN)")
+                         "wide_steady_spoken (the same forms on wide_steady_rates; reword.WIDE_STEADY_SPOKEN) or wide_mix "
+                         "(each reworded question in one of wide_steady_rates, wide_fresh and wide_steady_spoken; reword.WIDE_MIX)")
     ap.add_argument("--work", default=WORK, help="where the state, weights and meta go (two runs side by side need two)")
     ap.add_argument("--focus", help="FAMILY:LEVEL:SHARE, e.g. shopping:3:0.2: that share of the word problems drawn "
                                     "from one family and level (phase 16), the rest as usual")
