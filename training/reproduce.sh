@@ -10,7 +10,8 @@
 # restated_apples format: the apple chains restate the question's numbers with their words), phase 12 (the
 # same in a much wider wording), phase 14 (phase 12's chains with the rates sentences in steady orders), phase 15 (two
 # self-improvement rounds on phase 14, ending with the second round's control), phase 16 (three-item
-# shopping drawn more often), phase 17 (half the names and objects made up afresh for each problem), export, evaluation
+# shopping drawn more often), phase 17 (half the names and objects made up afresh for each problem), phase 19
+# (pronouns and the past tense), phase 20 (phases 17 and 19 averaged weight by weight), export, evaluation
 # (through cot-sc: run `npm ci` first). See models/cot-sc-gpt2-tiny/MODEL_CARD.md for the times.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -56,5 +57,12 @@ training/run_worked.sh --init training/work/round14b/trainB/worked.pt --seed 317
 training/run_worked.sh --init training/work/phase16/worked.pt --seed 318 --lr 5e-4 --minutes 60 \
   --chain-format restated_apples --wording wide_fresh --threads 2 --focus shopping:3:0.2 \
   --work training/work/phase17   # --resume after an interruption
-training/python.sh training/reexport.py --checkpoint training/work/phase17/worked.pt
+# phase 18 (wide_spoken, seed 319) was not shipped; phase 19: phase 17 + pronouns and the past tense on phase
+# 16's wording; phase 20 (shipped): phases 17 and 19 averaged weight by weight
+training/run_worked.sh --init training/work/phase17/worked.pt --seed 320 --lr 3e-4 --minutes 80 \
+  --chain-format restated_apples --wording wide_steady_spoken --threads 2 \
+  --work training/work/phase19   # --resume after an interruption
+/usr/bin/python3 training/soup.py training/work/phase17/worked.pt training/work/phase19/worked.pt \
+  training/work/soup19/worked.pt --alpha 0.5
+training/python.sh training/reexport.py --checkpoint training/work/soup19/worked.pt
 /usr/bin/python3 training/fixture_eval.py
