@@ -402,7 +402,7 @@ WIDE_SPOKEN = replace(WIDE_FRESH, spoken=0.4)
 # phases 17 and 18, both with fresh words, lost English apple problems (93.8% → 85.6% → 63.8% a chain, dev)
 WIDE_STEADY_SPOKEN = replace(WIDE_STEADY_RATES, spoken=0.4)
 
-# A mix (phase 20): each reworded question in one of phases 16, 17 and 19's wordings, drawn per question. Each
+# A mix (phase 21): each reworded question in one of phases 16, 17 and 19's wordings, drawn per question. Each
 # fine-tune on one wording traded families for others (phase 17's fresh words: reworded shopping 7.5% → 35% a
 # chain, reworded rates 58% → 4%, English apples 93.8% → 85.6%); rehearsing all three at once is meant to keep them.
 WIDE_MIX = (WIDE_STEADY_RATES, WIDE_FRESH, WIDE_STEADY_SPOKEN)

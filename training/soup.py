@@ -2,7 +2,7 @@
 interpolation between a model and its own fine-tune, Wortsman et al. 2022): `(1 - alpha) * A + alpha * B`.
 
 A fine-tune (B) that learns a new wording while forgetting part of what its start (A) read right can keep
-much of both at a point between them, where the two share a basin (B started from A). Nothing is trained.
+much of both at a point between them (B started from A, the case averaging is known to work for). Nothing is trained.
 
     /usr/bin/python3 training/soup.py A.pt B.pt OUT.pt [--alpha 0.5]
 """

@@ -48,7 +48,7 @@ def dev_questions() -> set[str]:
 
 # which reword vocabulary the stream's questions use: TRAIN (phases 3 to 11), WIDE (phase 12), WIDE without
 # its rates sentence orders (phases 13–16), with fresh made-up words (17), with pronouns and the past tense
-# (18; 19 on phase 16's wording); a tuple is a mix: each reworded question drawn in one of them (phase 20)
+# (18; 19 on phase 16's wording); a tuple is a mix: each reworded question drawn in one of them (phase 21)
 WORDING = {"train": reword.TRAIN, "wide": reword.WIDE, "wide_steady_rates": reword.WIDE_STEADY_RATES,
            "wide_fresh": reword.WIDE_FRESH, "wide_spoken": reword.WIDE_SPOKEN,
            "wide_steady_spoken": reword.WIDE_STEADY_SPOKEN, "wide_mix": reword.WIDE_MIX}
