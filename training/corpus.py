@@ -35,12 +35,13 @@ JOBS = ["washing cars", "tutoring", "babysitting", "walking dogs", "painting fen
 # carryless with the steps ordered and worded so that a number is copied next to where it was written,
 # see anchored(); restated is anchored with the numbers an apple or shopping step reads restated first, see
 # restated(); restated_apples is restated with shopping's lines as anchored writes them, see restated_apples();
-# cued is restated_apples with each shopping purchase quoted from the question after a cue, see cued())
+# cued is restated_apples with each shopping purchase quoted from the question after a cue, see cued();
+# quoted_ratio is restated_apples with an English apple chain's multiple quoted from the question, see quoted_ratio())
 CHAIN_FORMAT = os.environ.get("COT_SC_CHAIN_FORMAT", "worked")
-CHAIN_FORMATS = ("plain", "worked", "placed", "carryless", "anchored", "restated", "restated_apples", "cued")
+CHAIN_FORMATS = ("plain", "worked", "placed", "carryless", "anchored", "restated", "restated_apples", "cued", "quoted_ratio")
 # the formats whose sums and differences are worked by place value, and those whose links never carry
-PLACED_FORMATS = ("placed", "carryless", "anchored", "restated", "restated_apples", "cued")
-CARRYLESS_FORMATS = ("carryless", "anchored", "restated", "restated_apples", "cued")
+PLACED_FORMATS = ("placed", "carryless", "anchored", "restated", "restated_apples", "cued", "quoted_ratio")
+CARRYLESS_FORMATS = ("carryless", "anchored", "restated", "restated_apples", "cued", "quoted_ratio")
 
 
 def anchored() -> bool:
@@ -55,7 +56,7 @@ def anchored() -> bool:
     line's `In `; a shopping chain opens with `Sara pays with $310.` and its last line starts the same way;
     an apple chain works out the younger's first share right before the line that subtracts it; the
     sharing chain quotes `Ruth gives a quarter of them to Leo` before dividing."""
-    return CHAIN_FORMAT in ("anchored", "restated", "restated_apples", "cued")
+    return CHAIN_FORMAT in ("anchored", "restated", "restated_apples", "cued", "quoted_ratio")
 
 
 def restated() -> bool:
@@ -73,7 +74,7 @@ def restated() -> bool:
     English apple question from clause-by-clause choices (the total named once or twice, `Mom and Dad` or
     `the parents`, a complaint or none), the Chinese one writing 1 and 2 as 一 and 两 half the time (the
     tokenizer has no other number words)."""
-    return CHAIN_FORMAT in ("restated", "restated_apples", "cued")
+    return CHAIN_FORMAT in ("restated", "restated_apples", "cued", "quoted_ratio")
 
 
 def restated_apples() -> bool:
@@ -84,7 +85,7 @@ def restated_apples() -> bool:
     start with the count (`6 candles for $20 each cost`), made the model guess the count it should copy (dev
     `medium` shopping 87% → 49%). The questions and every other line are drawn as in `restated`, with the same
     random numbers."""
-    return CHAIN_FORMAT in ("restated_apples", "cued")
+    return CHAIN_FORMAT in ("restated_apples", "cued", "quoted_ratio")
 
 
 def cued() -> bool:
@@ -101,6 +102,36 @@ def cued() -> bool:
     then `$7 each and 6 cups for $20 each: $<<6*20=…>>120.` The lines are made from the question's final
     text (`cued_purchases`), so a reworded question is quoted as it reads. Same draws as `restated_apples`."""
     return CHAIN_FORMAT == "cued"
+
+
+def quoted_ratio() -> bool:
+    """The `quoted_ratio` chain format (phase 22): `restated_apples`, and an English apple chain opens by quoting
+    the question's clause that gives the multiple, from `the older` on (`The older of two kids has three times as
+    many as the younger.`), and says the same quote again right before the step that divides by it.
+
+    Every fine-tune since phase 17 that widened the wording (phases 18, 19, 21) moved one line of the English
+    apple chain: `The older took twice as many as the younger.` written for the question's `three times`, or the
+    other way round, at every level. That line must find a multiple that sits *before* its anchor in the question
+    (`took` / `has` ... `as many`), five lines after the question ends; a copy that runs forward from a match (the
+    question's `the older`) is the one small models make reliably, and the second quote is then a copy of the
+    chain's own first line. The quote is made from the question's final text (`quote_ratio`, applied by
+    train_worked after any rewording), so a reworded question (`took double the share of`) is quoted as it reads.
+    Same draws as `restated_apples`."""
+    return CHAIN_FORMAT == "quoted_ratio"
+
+
+# the clause of an English apple question that gives the multiple, from `the older` to `the younger`
+RATIO_CLAUSE = re.compile(r"\bthe older\b[^.?!:;]*? (?:as many as|the share of) the younger(?: child| kid)?\b", re.IGNORECASE)
+
+
+def quote_ratio(question: str, chain: str) -> str:
+    """The chain with each `ratio_say` line replaced by the question's multiple clause, quoted (see quoted_ratio);
+    unchanged when the question has no such clause."""
+    m = RATIO_CLAUSE.search(question)
+    if m is None:
+        return chain
+    quote = m.group(0)[0].upper() + m.group(0)[1:] + "."
+    return RATIO_SAY_EN.sub(lambda _: quote, chain)
 
 
 @dataclass(frozen=True)
@@ -172,6 +203,8 @@ def apple_numbers(rng: random.Random, level: int):
 
 
 RATIO_EN = {2: "twice", 3: "three times", 4: "four times"}
+# the English ratio_say line as apple_chain writes it (quote_ratio replaces it)
+RATIO_SAY_EN = re.compile(r"^The older took (?:twice|three times|four times) as many as the younger\.$", re.M)
 
 
 # an apple chain's lines in each language: (before, after) around each step's result; {fruit} is the fruit
@@ -203,7 +236,10 @@ def apple_chain(n, fruit: str, lang: str) -> str:
     # anchored: the younger's first share is worked out right before the last line subtracts it, and the
     # older's (which the answer does not need) is left out
     # restated: each number the question gave is said before the step that reads it
-    if restated():
+    if quoted_ratio() and lang == "en":
+        # the multiple first, where the question's clause is near, and again before the step that divides by it
+        order = ["ratio_say", "parents_say", "rest", "diff_say", "older_new", "younger_new", "ratio_say", "younger_first", "give"]
+    elif restated():
         order = ["parents_say", "rest", "diff_say", "older_new", "younger_new", "ratio_say", "younger_first", "give"]
     elif anchored():
         order = ["rest", "older_new", "younger_new", "younger_first", "give"]
