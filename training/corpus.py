@@ -109,12 +109,14 @@ def quoted_ratio() -> bool:
     the question's clause that gives the multiple, from `the older` on (`The older of two kids has three times as
     many as the younger.`), and says the same quote again right before the step that divides by it.
 
-    Every fine-tune since phase 17 that widened the wording (phases 18, 19, 21) moved one line of the English
-    apple chain: `The older took twice as many as the younger.` written for the question's `three times`, or the
-    other way round, at every level. That line must find a multiple that sits *before* its anchor in the question
-    (`took` / `has` ... `as many`), five lines after the question ends; a copy that runs forward from a match (the
-    question's `the older`) is the one small models make reliably, and the second quote is then a copy of the
-    chain's own first line. The quote is made from the question's final text (`quote_ratio`, applied by
+    Every fine-tune since phase 17 that widened the wording (phases 18, 19, 21) lost English apples, and
+    training/ratio_lines.py says how: the restated line `The older took twice as many as the younger.` names the
+    question's multiple in only about 55% of chains in every phase (it was never a reliable copy), and the
+    division that follows trusted it more after each fine-tune (of the chains stating a wrong multiple, 27% divided
+    by it in phase 17, 82% in phase 21). That line must find a multiple that sits *before* its anchor in the
+    question (`took` / `has` ... `as many`), five lines after the question ends; a copy that runs forward from a
+    match (the question's `the older`) is the one small models make reliably, and the second quote is then a copy
+    of the chain's own first line. The quote is made from the question's final text (`quote_ratio`, applied by
     train_worked after any rewording), so a reworded question (`took double the share of`) is quoted as it reads.
     Same draws as `restated_apples`."""
     return CHAIN_FORMAT == "quoted_ratio"
