@@ -116,8 +116,8 @@ def quoted_ratio() -> bool:
     by it in phase 17, 82% in phase 21). That line must find a multiple that sits *before* its anchor in the
     question (`took` / `has` ... `as many`), five lines after the question ends; a copy that runs forward from a
     match (the question's `the older`) is the one small models make reliably, and the second quote is then a copy
-    of the chain's own first line. The quote is made from the question's final text (`quote_ratio`, applied by
-    train_worked after any rewording), so a reworded question (`took double the share of`) is quoted as it reads.
+    of the chain's own first line. The quote is made from the question's text (`quote_ratio`, in `apples` and again
+    at the end of `reword.reword`), so a reworded question (`took double the share of`) is quoted as it reads.
     Same draws as `restated_apples`."""
     return CHAIN_FORMAT == "quoted_ratio"
 
@@ -127,13 +127,13 @@ RATIO_CLAUSE = re.compile(r"\bthe older\b[^.?!:;]*? (?:as many as|the share of) 
 
 
 def quote_ratio(question: str, chain: str) -> str:
-    """The chain with each `ratio_say` line replaced by the question's multiple clause, quoted (see quoted_ratio);
-    unchanged when the question has no such clause."""
+    """The chain with each multiple line (`ratio_say`, or an earlier quote) replaced by the question's multiple
+    clause, quoted (see quoted_ratio); unchanged when the question has no such clause."""
     m = RATIO_CLAUSE.search(question)
     if m is None:
         return chain
     quote = m.group(0)[0].upper() + m.group(0)[1:] + "."
-    return RATIO_SAY_EN.sub(lambda _: quote, chain)
+    return RATIO_LINE_EN.sub(lambda _: quote, chain)
 
 
 @dataclass(frozen=True)
@@ -205,8 +205,9 @@ def apple_numbers(rng: random.Random, level: int):
 
 
 RATIO_EN = {2: "twice", 3: "three times", 4: "four times"}
-# the English ratio_say line as apple_chain writes it (quote_ratio replaces it)
-RATIO_SAY_EN = re.compile(r"^The older took (?:twice|three times|four times) as many as the younger\.$", re.M)
+# an English apple chain's multiple line: ratio_say as apple_chain writes it, or a quote of the question's
+# clause (quote_ratio replaces either, so a reworded question's chain is quoted again)
+RATIO_LINE_EN = re.compile(r"^The older\b[^\n]*? (?:as many as|the share of) the younger(?: child| kid)?\.$", re.M)
 
 
 # an apple chain's lines in each language: (before, after) around each step's result; {fruit} is the fruit
@@ -340,6 +341,8 @@ def apples(rng: random.Random, level: int, lang: str) -> Problem:
         q, c = apple_question_zh(rng, n, FRUIT_ZH[i]), apple_chain(n, FRUIT_ZH[i], "zh")
     else:
         q, c = apple_question_en(rng, n, FRUIT_EN[i]), apple_chain(n, FRUIT_EN[i], "en")
+        if quoted_ratio():
+            c = quote_ratio(q, c)
     return Problem("apples", level, lang, q, c, n["give"])
 
 

@@ -375,6 +375,8 @@ def reword(p: corpus.Problem, rng: random.Random, vocab: Vocabulary, phrase_rate
     question = re.sub(r"\bA ([aeiou])", r"An \1", question)
     if p.family == "shopping" and corpus.cued():
         chain = corpus.cued_purchases(question, chain)  # the quotes follow the question's new words
+    if p.family == "apples" and corpus.quoted_ratio():
+        chain = corpus.quote_ratio(question, chain)  # the quote follows the question's new words
     return replace(p, question=question, chain=chain)
 
 

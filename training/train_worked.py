@@ -20,7 +20,6 @@ import os
 import random
 import sys
 import time
-from dataclasses import replace
 
 import torch
 
@@ -71,17 +70,10 @@ def problem(rng: random.Random) -> corpus.Problem:
         else:
             p = corpus.make(rng, rng.choice(list(corpus.FAMILIES)), level)
     if rng.random() >= 0.75:
-        return quoted(p)
+        return p
     # why: the extra draw only for a mix, so every single wording's stream stays byte-identical
     vocab = rng.choice(wording) if isinstance(wording, tuple) else wording
-    return quoted(reword.reword(p, rng, vocab))
-
-
-def quoted(p: corpus.Problem) -> corpus.Problem:
-    """quoted_ratio: an English apple chain quotes its multiple from the question as it finally reads (no draw)."""
-    if corpus.quoted_ratio() and p.family == "apples" and p.lang == "en":
-        return replace(p, chain=corpus.quote_ratio(p.question, p.chain))
-    return p
+    return reword.reword(p, rng, vocab)
 
 
 def load_distilled(path: str, held_out: set[str]) -> list[tuple[str, str]]:
