@@ -58,11 +58,16 @@ training/run_worked.sh --init training/work/phase16/worked.pt --seed 318 --lr 5e
   --chain-format restated_apples --wording wide_fresh --threads 2 --focus shopping:3:0.2 \
   --work training/work/phase17   # --resume after an interruption
 # phase 18 (wide_spoken, seed 319) was not shipped; phase 19: phase 17 + pronouns and the past tense on phase
-# 16's wording; phase 20 (shipped): phases 17 and 19 averaged weight by weight
+# 16's wording; phase 20: phases 17 and 19 averaged weight by weight
 training/run_worked.sh --init training/work/phase17/worked.pt --seed 320 --lr 3e-4 --minutes 80 \
   --chain-format restated_apples --wording wide_steady_spoken --threads 2 \
   --work training/work/phase19   # --resume after an interruption
 /usr/bin/python3 training/soup.py training/work/phase17/worked.pt training/work/phase19/worked.pt \
   training/work/soup19/worked.pt --alpha 0.5
-training/python.sh training/reexport.py --checkpoint training/work/soup19/worked.pt
+# phase 21 (wide_mix, seed 321) was not shipped; phase 22 (shipped): phase 20 + English apple chains that quote
+# the question's multiple (the quoted_ratio format), questions in the three wordings mixed
+training/run_worked.sh --init training/work/soup19/worked.pt --seed 322 --lr 3e-4 --minutes 80 \
+  --chain-format quoted_ratio --wording wide_mix --threads 2 \
+  --work training/work/phase22   # --resume after an interruption
+training/python.sh training/reexport.py --checkpoint training/work/phase22/worked.pt
 /usr/bin/python3 training/fixture_eval.py
