@@ -36,12 +36,14 @@ JOBS = ["washing cars", "tutoring", "babysitting", "walking dogs", "painting fen
 # see anchored(); restated is anchored with the numbers an apple or shopping step reads restated first, see
 # restated(); restated_apples is restated with shopping's lines as anchored writes them, see restated_apples();
 # cued is restated_apples with each shopping purchase quoted from the question after a cue, see cued();
-# quoted_ratio is restated_apples with an English apple chain's multiple quoted from the question, see quoted_ratio())
+# quoted_ratio is restated_apples with an English apple chain's multiple quoted from the question, see quoted_ratio();
+# quoted is both quotes at once: quoted_ratio's apple chains and cued's shopping lines, see quoted_ratio())
 CHAIN_FORMAT = os.environ.get("COT_SC_CHAIN_FORMAT", "worked")
-CHAIN_FORMATS = ("plain", "worked", "placed", "carryless", "anchored", "restated", "restated_apples", "cued", "quoted_ratio")
+CHAIN_FORMATS = ("plain", "worked", "placed", "carryless", "anchored", "restated", "restated_apples", "cued", "quoted_ratio",
+                 "quoted")
 # the formats whose sums and differences are worked by place value, and those whose links never carry
-PLACED_FORMATS = ("placed", "carryless", "anchored", "restated", "restated_apples", "cued", "quoted_ratio")
-CARRYLESS_FORMATS = ("carryless", "anchored", "restated", "restated_apples", "cued", "quoted_ratio")
+PLACED_FORMATS = ("placed", "carryless", "anchored", "restated", "restated_apples", "cued", "quoted_ratio", "quoted")
+CARRYLESS_FORMATS = ("carryless", "anchored", "restated", "restated_apples", "cued", "quoted_ratio", "quoted")
 
 
 def anchored() -> bool:
@@ -56,7 +58,7 @@ def anchored() -> bool:
     line's `In `; a shopping chain opens with `Sara pays with $310.` and its last line starts the same way;
     an apple chain works out the younger's first share right before the line that subtracts it; the
     sharing chain quotes `Ruth gives a quarter of them to Leo` before dividing."""
-    return CHAIN_FORMAT in ("anchored", "restated", "restated_apples", "cued", "quoted_ratio")
+    return CHAIN_FORMAT in ("anchored", "restated", "restated_apples", "cued", "quoted_ratio", "quoted")
 
 
 def restated() -> bool:
@@ -74,7 +76,7 @@ def restated() -> bool:
     English apple question from clause-by-clause choices (the total named once or twice, `Mom and Dad` or
     `the parents`, a complaint or none), the Chinese one writing 1 and 2 as 一 and 两 half the time (the
     tokenizer has no other number words)."""
-    return CHAIN_FORMAT in ("restated", "restated_apples", "cued", "quoted_ratio")
+    return CHAIN_FORMAT in ("restated", "restated_apples", "cued", "quoted_ratio", "quoted")
 
 
 def restated_apples() -> bool:
@@ -85,7 +87,7 @@ def restated_apples() -> bool:
     start with the count (`6 candles for $20 each cost`), made the model guess the count it should copy (dev
     `medium` shopping 87% → 49%). The questions and every other line are drawn as in `restated`, with the same
     random numbers."""
-    return CHAIN_FORMAT in ("restated_apples", "cued", "quoted_ratio")
+    return CHAIN_FORMAT in ("restated_apples", "cued", "quoted_ratio", "quoted")
 
 
 def cued() -> bool:
@@ -101,7 +103,7 @@ def cued() -> bool:
     `Ruth buys 6 balls for $13 each: $<<6*13=…>>78.` then `$13 each, 12 shirts for $7 each: $<<12*7=…>>84.`
     then `$7 each and 6 cups for $20 each: $<<6*20=…>>120.` The lines are made from the question's final
     text (`cued_purchases`), so a reworded question is quoted as it reads. Same draws as `restated_apples`."""
-    return CHAIN_FORMAT == "cued"
+    return CHAIN_FORMAT in ("cued", "quoted")
 
 
 def quoted_ratio() -> bool:
@@ -118,8 +120,13 @@ def quoted_ratio() -> bool:
     match (the question's `the older`) is the one small models make reliably, and the second quote is then a copy
     of the chain's own first line. The quote is made from the question's text (`quote_ratio`, in `apples` and again
     at the end of `reword.reword`), so a reworded question (`took double the share of`) is quoted as it reads.
-    Same draws as `restated_apples`."""
-    return CHAIN_FORMAT == "quoted_ratio"
+    Same draws as `restated_apples`.
+
+    `quoted` (after phase 22) is this and `cued`'s shopping lines at once. Phase 13's cue failed on weaker
+    weights (the quotes after the first were guesses with the question's words around them); phase 22's apple
+    quote took the stated multiple from 55% to 94% right, and `hard`'s three-item lists still lose their third
+    count (`The cups cost $<<6*6=` for `3 pens for $6 each`), the copy that the cue makes a forward one."""
+    return CHAIN_FORMAT in ("quoted_ratio", "quoted")
 
 
 # the clause of an English apple question that gives the multiple, from `the older` to `the younger`
