@@ -246,11 +246,11 @@ def apple_chain(n, fruit: str, lang: str) -> str:
     # anchored: the younger's first share is worked out right before the last line subtracts it, and the
     # older's (which the answer does not need) is left out
     # restated: each number the question gave is said before the step that reads it
-    if quoted_ratio() and lang == "en":
-        # the multiple first, where the question's clause is near, and again before the step that divides by it
-        order = ["ratio_say", "parents_say", "rest", "diff_say", "older_new", "younger_new", "ratio_say", "younger_first", "give"]
-    elif restated():
+    if restated():
         order = ["parents_say", "rest", "diff_say", "older_new", "younger_new", "ratio_say", "younger_first", "give"]
+        if quoted_ratio() and lang == "en":
+            # the multiple first too, where the question's clause is near (restated's line stays before the division)
+            order.insert(0, "ratio_say")
     elif anchored():
         order = ["rest", "older_new", "younger_new", "younger_first", "give"]
     else:
