@@ -39,11 +39,36 @@ JOBS = ["washing cars", "tutoring", "babysitting", "walking dogs", "painting fen
 # quoted_ratio is restated_apples with an English apple chain's multiple quoted from the question, see quoted_ratio();
 # quoted is both quotes at once: quoted_ratio's apple chains and cued's shopping lines, see quoted_ratio())
 CHAIN_FORMAT = os.environ.get("COT_SC_CHAIN_FORMAT", "worked")
-CHAIN_FORMATS = ("plain", "worked", "placed", "carryless", "anchored", "restated", "restated_apples", "cued", "quoted_ratio",
-                 "quoted")
-# the formats whose sums and differences are worked by place value, and those whose links never carry
-PLACED_FORMATS = ("placed", "carryless", "anchored", "restated", "restated_apples", "cued", "quoted_ratio", "quoted")
-CARRYLESS_FORMATS = ("carryless", "anchored", "restated", "restated_apples", "cued", "quoted_ratio", "quoted")
+# each format and the formats it builds on; a format does everything its ancestors do (see `builds_on`)
+FORMAT_PARENTS = {
+    "plain": (),
+    "worked": (),
+    "placed": ("worked",),
+    "carryless": ("placed",),
+    "anchored": ("carryless",),
+    "restated": ("anchored",),
+    "restated_apples": ("restated",),
+    "cued": ("restated_apples",),
+    "quoted_ratio": ("restated_apples",),
+    "quoted": ("cued", "quoted_ratio"),
+}
+CHAIN_FORMATS = tuple(FORMAT_PARENTS)
+
+
+def builds_on(ancestor: str, fmt: str | None = None) -> bool:
+    """Whether chain format `fmt` (default: `CHAIN_FORMAT`) is `ancestor` or built on it."""
+    fmt = CHAIN_FORMAT if fmt is None else fmt
+    return fmt == ancestor or any(builds_on(ancestor, parent) for parent in FORMAT_PARENTS[fmt])
+
+
+def placed() -> bool:
+    """Sums and differences worked by place value (phase 6 on)."""
+    return builds_on("placed")
+
+
+def carryless() -> bool:
+    """Place-value links that never carry or borrow (`arith.part_moves`; phase 7 on)."""
+    return builds_on("carryless")
 
 
 def anchored() -> bool:
@@ -58,7 +83,7 @@ def anchored() -> bool:
     line's `In `; a shopping chain opens with `Sara pays with $310.` and its last line starts the same way;
     an apple chain works out the younger's first share right before the line that subtracts it; the
     sharing chain quotes `Ruth gives a quarter of them to Leo` before dividing."""
-    return CHAIN_FORMAT in ("anchored", "restated", "restated_apples", "cued", "quoted_ratio", "quoted")
+    return builds_on("anchored")
 
 
 def restated() -> bool:
@@ -76,7 +101,7 @@ def restated() -> bool:
     English apple question from clause-by-clause choices (the total named once or twice, `Mom and Dad` or
     `the parents`, a complaint or none), the Chinese one writing 1 and 2 as 一 and 两 half the time (the
     tokenizer has no other number words)."""
-    return CHAIN_FORMAT in ("restated", "restated_apples", "cued", "quoted_ratio", "quoted")
+    return builds_on("restated")
 
 
 def restated_apples() -> bool:
@@ -87,7 +112,7 @@ def restated_apples() -> bool:
     start with the count (`6 candles for $20 each cost`), made the model guess the count it should copy (dev
     `medium` shopping 87% → 49%). The questions and every other line are drawn as in `restated`, with the same
     random numbers."""
-    return CHAIN_FORMAT in ("restated_apples", "cued", "quoted_ratio", "quoted")
+    return builds_on("restated_apples")
 
 
 def cued() -> bool:
@@ -103,7 +128,7 @@ def cued() -> bool:
     `Ruth buys 6 balls for $13 each: $<<6*13=…>>78.` then `$13 each, 12 shirts for $7 each: $<<12*7=…>>84.`
     then `$7 each and 6 cups for $20 each: $<<6*20=…>>120.` The lines are made from the question's final
     text (`cued_purchases`), so a reworded question is quoted as it reads. Same draws as `restated_apples`."""
-    return CHAIN_FORMAT in ("cued", "quoted")
+    return builds_on("cued")
 
 
 def quoted_ratio() -> bool:
@@ -126,7 +151,7 @@ def quoted_ratio() -> bool:
     weights (the quotes after the first were guesses with the question's words around them); phase 22's apple
     quote took the stated multiple from 55% to 94% right, and `hard`'s three-item lists still lose their third
     count (`The cups cost $<<6*6=` for `3 pens for $6 each`), the copy that the cue makes a forward one."""
-    return CHAIN_FORMAT in ("quoted_ratio", "quoted")
+    return builds_on("quoted_ratio")
 
 
 # the clause of an English apple question that gives the multiple, from `the older` to `the younger`
@@ -171,7 +196,7 @@ class Steps:
         if CHAIN_FORMAT == "plain":
             self.lines.append(f"{before}{expr} = {unit_prefix}<<{expr}={value}>>{value}{after}")
             return value
-        body = arith.work(expr, placed=CHAIN_FORMAT in PLACED_FORMATS, carryless=CHAIN_FORMAT in CARRYLESS_FORMATS)
+        body = arith.work(expr, placed=placed(), carryless=carryless())
         assert body.rsplit("=", 1)[1] == str(value), (expr, value)
         if unit_prefix == "$":
             after = after.replace(" dollars", "")  # "$168 dollars" says it twice

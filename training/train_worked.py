@@ -92,8 +92,8 @@ def stream(seed: int, tok: CharTokenizer, held_out: set[str], drill_share: float
            distilled: list[tuple[str, str]] | None = None, distilled_share: float = 0.0, max_len: int = 1024):
     """Endless (ids, mask) examples, deterministic from the seed; with `distilled`, that share of the
     rows are the model's own voted, verified chains (mixed with the corpus so nothing is forgotten)."""
-    placed = corpus.CHAIN_FORMAT in corpus.PLACED_FORMATS
-    carryless = corpus.CHAIN_FORMAT in corpus.CARRYLESS_FORMATS
+    placed = corpus.placed()
+    carryless = corpus.carryless()
     rng = random.Random(seed)
     while True:
         if distilled and rng.random() < distilled_share:
