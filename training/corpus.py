@@ -51,6 +51,7 @@ FORMAT_PARENTS = {
     "cued": ("restated_apples",),
     "quoted_ratio": ("restated_apples",),
     "quoted": ("cued", "quoted_ratio"),
+    "quoted_rates": ("quoted_ratio",),
 }
 CHAIN_FORMATS = tuple(FORMAT_PARENTS)
 
@@ -154,6 +155,21 @@ def quoted_ratio() -> bool:
     return builds_on("quoted_ratio")
 
 
+def quoted_rates() -> bool:
+    """The `quoted_rates` chain format (after phase 23): `quoted_ratio`, and a rates chain's bonus and spending
+    lines start with the question's sentence for them, quoted as it reads (`Ines also gets a $41 bonus: $<<189+41=…`,
+    `Ines spends $72: $<<230-72=…>>158 left.`) instead of the corpus's fixed `With the bonus that is` and `has`.
+
+    Reworded rates questions are the development sets' worst family (phase 22, one chain: reworded `hard` 2%,
+    reworded `medium` 74%, against 97% in the corpus's wording): the chains add the spending as a bonus
+    (`With the bonus that is $<<189+72`, 72 being `uses $72 on snacks`) or copy a number from the wrong sentence.
+    The fixed lines say nothing of the question's words, so the model picks the sentence by position; a quote
+    copies forward from the end of the sentence before (what the line above has just used), and the operation
+    comes after the words that decide it. Made from the question's final text (`quote_rates`, in `rates` and again
+    at the end of `reword.reword`). Same draws as `quoted_ratio`."""
+    return builds_on("quoted_rates")
+
+
 # the clause of an English apple question that gives the multiple, from `the older` to `the younger`
 RATIO_CLAUSE = re.compile(r"\bthe older\b[^.?!:;]*? (?:as many as|the share of) the younger(?: child| kid)?\b", re.IGNORECASE)
 
@@ -166,6 +182,31 @@ def quote_ratio(question: str, chain: str) -> str:
         return chain
     quote = m.group(0)[0].upper() + m.group(0)[1:] + "."
     return RATIO_LINE_EN.sub(lambda _: quote, chain)
+
+
+# a quoted_rates line: the quote, then the bonus added or the spending taken away
+RATES_QUOTE_LINE = re.compile(r"^(?P<quote>[^\n]*?): \$<<(?P<left>\d+)(?P<op>[+-])(?P<amount>\d+)=")
+SENTENCE = re.compile(r"[^.?!]+[.?!]")
+
+
+def quote_rates(question: str, chain: str) -> str:
+    """A `quoted_rates` chain with each bonus or spending line led by the question's sentence that names its
+    amount (`$41`), as the question reads (see quoted_rates). The lines take the sentences in the question's
+    order, each from after the one the line before took (a bonus and a spending of the same amount); a line
+    whose amount no such sentence names is left as it is."""
+    sentences = [m.group(0).strip() for m in SENTENCE.finditer(question)]
+    at = 1  # the first sentence gives the wage
+
+    def quoted(m: re.Match) -> str:
+        nonlocal at
+        amount = re.compile(rf"\${m.group('amount')}(?!\d)")
+        for i in range(at, len(sentences)):
+            if amount.search(sentences[i]) and not sentences[i].endswith("?"):
+                at = i + 1
+                return f"{sentences[i][:-1]}: $<<{m.group('left')}{m.group('op')}{m.group('amount')}="
+        return m.group(0)
+
+    return "\n".join(RATES_QUOTE_LINE.sub(quoted, line) for line in chain.split("\n"))
 
 
 @dataclass(frozen=True)
@@ -532,7 +573,7 @@ def rates(rng: random.Random, level: int) -> Problem:
             spent = rng.randint(1, wage * hours - 1)
             q = (f"{name} earns ${wage} an hour {job} and works {hours} hours. Then {name} spends ${spent}. "
                  f"How much money does {name} have left?")
-            answer = s.calc(f"{answer}-{spent}", answer - spent, f"{name} has ", " dollars left.", "$")
+            answer = s.calc(f"{answer}-{spent}", answer - spent, *_spending_words(name, f"Then {name} spends ${spent}"))
         return Problem("rates", level, "en", q, s.done(answer), answer)
     days = rng.randint(2, {2: 6, 3: 7}[level])
     daily = s.calc(f"{wage}*{hours}", wage * hours, f"Each day {name} earns ", " dollars.", "$")
@@ -540,12 +581,20 @@ def rates(rng: random.Random, level: int) -> Problem:
     q = f"{name} earns ${wage} an hour {job}, {hours} hours a day, for {days} days."
     if level == 3:
         bonus = rng.randint(5, 60)
-        total = s.calc(f"{total}+{bonus}", total + bonus, "With the bonus that is ", " dollars.", "$")
+        before = f"{name} also gets a ${bonus} bonus: " if quoted_rates() else "With the bonus that is "
+        total = s.calc(f"{total}+{bonus}", total + bonus, before, " dollars.", "$")
         q += f" {name} also gets a ${bonus} bonus."
     spent = rng.randint(1, total - 1)
-    answer = s.calc(f"{total}-{spent}", total - spent, f"{name} has ", " dollars left.", "$")
+    answer = s.calc(f"{total}-{spent}", total - spent, *_spending_words(name, f"{name} spends ${spent}"))
     q += f" {name} spends ${spent}. How much money does {name} have left?"
     return Problem("rates", level, "en", q, s.done(answer), answer)
+
+
+def _spending_words(name: str, sentence: str) -> tuple[str, str, str]:
+    """`Steps.calc`'s words for a rates chain's last line: the spending sentence quoted (quoted_rates) or `has`."""
+    if quoted_rates():
+        return f"{sentence}: ", " dollars left.", "$"
+    return f"{name} has ", " dollars left.", "$"
 
 
 # ---------------------------------------------------------------- ages

@@ -377,6 +377,8 @@ def reword(p: corpus.Problem, rng: random.Random, vocab: Vocabulary, phrase_rate
         chain = corpus.cued_purchases(question, chain)  # the quotes follow the question's new words
     if p.family == "apples" and corpus.quoted_ratio():
         chain = corpus.quote_ratio(question, chain)  # the quote follows the question's new words
+    if p.family == "rates" and corpus.quoted_rates():
+        chain = corpus.quote_rates(question, chain)  # the quotes follow the question's new words
     return replace(p, question=question, chain=chain)
 
 

@@ -173,7 +173,8 @@ def main() -> None:
                          "restated for apples, shopping as anchored (phase 11; corpus.restated_apples); cued: restated_apples "
                          "with shopping's purchases quoted from the question after a cue (phase 13; corpus.cued); quoted_ratio: "
                          "restated_apples with an English apple chain's multiple quoted (phase 22; corpus.quoted_ratio); "
-                         "quoted: quoted_ratio and cued at once (corpus.quoted_ratio, corpus.cued)")
+                         "quoted: quoted_ratio and cued at once (corpus.quoted_ratio, corpus.cued); quoted_rates: quoted_ratio with a "
+                         "rates chain's bonus and spending sentences quoted (corpus.quoted_rates)")
     ap.add_argument("--wording", choices=list(WORDING), default="train",
                     help="the reword vocabulary of the questions: train (phases 3 to 11), wide (phase 12: made-up "
                          "names and objects, more phrasings; reword.WIDE) or wide_steady_rates (phase 13: wide without "
