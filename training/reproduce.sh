@@ -71,3 +71,4 @@ training/run_worked.sh --init training/work/soup19/worked.pt --seed 322 --lr 3e-
   --work training/work/phase22   # --resume after an interruption
 training/python.sh training/reexport.py --checkpoint training/work/phase22/worked.pt
 /usr/bin/python3 training/fixture_eval.py
+# phase 23 (phase 22 + --focus shopping:3:0.2, seed 323, 60 min) was not shipped
