@@ -1,5 +1,5 @@
 """One chain's and the majority vote's accuracy per family and level, for a `cot-sc run` output on a
-development set (whose rows carry `family` and `level`): where a candidate gains or loses.
+development set (whose rows carry `family`, and `level` but for the handwritten set): where a candidate gains or loses.
 
     /usr/bin/python3 training/by_family.py training/dev/reworded_hard.jsonl DIR/dev-reworded_hard.jsonl [OTHER.jsonl]
 
@@ -18,7 +18,7 @@ def table(dev_path: str, out_path: str) -> dict[str, tuple[int, float, float]]:
         for line in f:
             if line.strip():
                 row = json.loads(line)
-                dev[row["id"]] = f"{row['family']}:{row['level']}"
+                dev[row["id"]] = f"{row['family']}:{row.get('level', '-')}"  # the handwritten set has no levels
     sums: dict[str, list[float]] = defaultdict(lambda: [0, 0.0, 0.0])
     with open(out_path, encoding="utf-8") as f:
         for line in f:
