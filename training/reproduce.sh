@@ -64,11 +64,16 @@ training/run_worked.sh --init training/work/phase17/worked.pt --seed 320 --lr 3e
   --work training/work/phase19   # --resume after an interruption
 /usr/bin/python3 training/soup.py training/work/phase17/worked.pt training/work/phase19/worked.pt \
   training/work/soup19/worked.pt --alpha 0.5
-# phase 21 (wide_mix, seed 321) was not shipped; phase 22 (shipped): phase 20 + English apple chains that quote
-# the question's multiple (the quoted_ratio format), questions in the three wordings mixed
+# phase 21 (wide_mix, seed 321) was not shipped; phase 22 (shipped before phase 24): phase 20 + English apple
+# chains that quote the question's multiple (the quoted_ratio format), questions in the three wordings mixed
 training/run_worked.sh --init training/work/soup19/worked.pt --seed 322 --lr 3e-4 --minutes 80 \
   --chain-format quoted_ratio --wording wide_mix --threads 2 \
   --work training/work/phase22   # --resume after an interruption
-training/python.sh training/reexport.py --checkpoint training/work/phase22/worked.pt
-/usr/bin/python3 training/fixture_eval.py
 # phase 23 (phase 22 + --focus shopping:3:0.2, seed 323, 60 min) was not shipped
+# phase 24 (shipped): phase 22 + rates chains that quote the question's bonus and spending sentences (the
+# quoted_rates format), 15% of the word problems level-3 rates
+training/run_worked.sh --init training/work/phase22/worked.pt --seed 324 --lr 3e-4 --minutes 60 \
+  --chain-format quoted_rates --wording wide_mix --threads 2 --focus rates:3:0.15 \
+  --work training/work/phase24   # --resume after an interruption
+training/python.sh training/reexport.py --checkpoint training/work/phase24/worked.pt
+/usr/bin/python3 training/fixture_eval.py
