@@ -37,7 +37,8 @@ JOBS = ["washing cars", "tutoring", "babysitting", "walking dogs", "painting fen
 # restated(); restated_apples is restated with shopping's lines as anchored writes them, see restated_apples();
 # cued is restated_apples with each shopping purchase quoted from the question after a cue, see cued();
 # quoted_ratio is restated_apples with an English apple chain's multiple quoted from the question, see quoted_ratio();
-# quoted is both quotes at once: quoted_ratio's apple chains and cued's shopping lines, see quoted_ratio())
+# quoted is both quotes at once: quoted_ratio's apple chains and cued's shopping lines, see quoted_ratio();
+# quoted_rates is quoted_ratio with a rates chain's bonus and spending sentences quoted, see quoted_rates())
 CHAIN_FORMAT = os.environ.get("COT_SC_CHAIN_FORMAT", "worked")
 # each format and the formats it builds on; a format does everything its ancestors do (see `builds_on`)
 FORMAT_PARENTS = {
