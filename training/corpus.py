@@ -185,14 +185,15 @@ def quote_ratio(question: str, chain: str) -> str:
     return RATIO_LINE_EN.sub(lambda _: quote, chain)
 
 
-# a quoted_rates line: the quote, then the bonus added or the spending taken away
-RATES_QUOTE_LINE = re.compile(r"^(?P<quote>[^\n]*?): \$<<(?P<left>\d+)(?P<op>[+-])(?P<amount>\d+)=")
+# a rates line that adds the bonus or takes the spending away: its words (`With the bonus that is `, `Ines has `, or
+# an earlier quote and `: `), then the annotation
+RATES_QUOTE_LINE = re.compile(r"^(?P<quote>[^\n]*?)(?:: )?\$<<(?P<left>\d+)(?P<op>[+-])(?P<amount>\d+)=")
 SENTENCE = re.compile(r"[^.?!]+[.?!]")
 
 
 def quote_rates(question: str, chain: str) -> str:
-    """A `quoted_rates` chain with each bonus or spending line led by the question's sentence that names its
-    amount (`$41`), as the question reads (see quoted_rates). The lines take the sentences in the question's
+    """A rates chain with each bonus or spending line's words replaced by the question's sentence that names its
+    amount (`$41`), quoted as the question reads (see quoted_rates). The lines take the sentences in the question's
     order, each from after the one the line before took (a bonus and a spending of the same amount); a line
     whose amount no such sentence names is left as it is."""
     sentences = [m.group(0).strip() for m in SENTENCE.finditer(question)]
@@ -574,28 +575,25 @@ def rates(rng: random.Random, level: int) -> Problem:
             spent = rng.randint(1, wage * hours - 1)
             q = (f"{name} earns ${wage} an hour {job} and works {hours} hours. Then {name} spends ${spent}. "
                  f"How much money does {name} have left?")
-            answer = s.calc(f"{answer}-{spent}", answer - spent, *_spending_words(name, f"Then {name} spends ${spent}"))
-        return Problem("rates", level, "en", q, s.done(answer), answer)
+            answer = s.calc(f"{answer}-{spent}", answer - spent, f"{name} has ", " dollars left.", "$")
+        return _rates_problem(level, q, s.done(answer), answer)
     days = rng.randint(2, {2: 6, 3: 7}[level])
     daily = s.calc(f"{wage}*{hours}", wage * hours, f"Each day {name} earns ", " dollars.", "$")
     total = s.calc(f"{daily}*{days}", daily * days, f"In {days} days {name} earns ", " dollars.", "$")
     q = f"{name} earns ${wage} an hour {job}, {hours} hours a day, for {days} days."
     if level == 3:
         bonus = rng.randint(5, 60)
-        before = f"{name} also gets a ${bonus} bonus: " if quoted_rates() else "With the bonus that is "
-        total = s.calc(f"{total}+{bonus}", total + bonus, before, " dollars.", "$")
+        total = s.calc(f"{total}+{bonus}", total + bonus, "With the bonus that is ", " dollars.", "$")
         q += f" {name} also gets a ${bonus} bonus."
     spent = rng.randint(1, total - 1)
-    answer = s.calc(f"{total}-{spent}", total - spent, *_spending_words(name, f"{name} spends ${spent}"))
+    answer = s.calc(f"{total}-{spent}", total - spent, f"{name} has ", " dollars left.", "$")
     q += f" {name} spends ${spent}. How much money does {name} have left?"
-    return Problem("rates", level, "en", q, s.done(answer), answer)
+    return _rates_problem(level, q, s.done(answer), answer)
 
 
-def _spending_words(name: str, sentence: str) -> tuple[str, str, str]:
-    """`Steps.calc`'s words for a rates chain's last line: the spending sentence quoted (quoted_rates) or `has`."""
-    if quoted_rates():
-        return f"{sentence}: ", " dollars left.", "$"
-    return f"{name} has ", " dollars left.", "$"
+def _rates_problem(level: int, q: str, chain: str, answer: int) -> Problem:
+    """A rates problem, its bonus and spending lines quoting the question in the quoted_rates format."""
+    return Problem("rates", level, "en", q, quote_rates(q, chain) if quoted_rates() else chain, answer)
 
 
 # ---------------------------------------------------------------- ages
